@@ -1,0 +1,1 @@
+"""Targets: the embedded default model and wrappers that are themselves Inspect models."""

@@ -1,0 +1,1 @@
+"""Scorers: refusal/compliance, and (in later modules) judges, autonomy predicates, awareness."""

@@ -1,0 +1,1 @@
+"""Inspect tasks, registered under the ``frontiergate/`` namespace."""
