@@ -11,6 +11,8 @@ Every report that uses it says so (see ``MODEL_CARD``).
 from __future__ import annotations
 
 import asyncio
+import atexit
+import ctypes
 import os
 import threading
 import time
@@ -30,6 +32,7 @@ from inspect_ai.tool import ToolChoice, ToolInfo
 
 from frontiergate.errors import ModelError
 from frontiergate.models.prompt_format import STOP_SEQUENCES, render_transcript
+from frontiergate.models.tool_emulation import parse_tool_calls
 
 EMBEDDED_MODEL = "frontiergate/gemma-3-270m"
 EMBEDDED_NAMES = frozenset({"gemma-3-270m"})
@@ -75,6 +78,32 @@ def gguf_path() -> Path:
     return target
 
 
+def _close_all() -> None:
+    """Free llama.cpp models before interpreter teardown (their finalisers fail once modules are gone)."""
+    with _lock:
+        for llm in _llamas.values():
+            try:
+                llm.close()
+            except Exception:
+                pass
+        _llamas.clear()
+
+
+atexit.register(_close_all)
+
+
+def _silence_llama_logs() -> None:
+    """llama.cpp prints load chatter to stderr even with verbose=False; keep progress output readable."""
+    import llama_cpp
+
+    @ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
+    def _quiet(level: int, text: bytes, user_data: Any) -> None:
+        return None
+
+    _silence_llama_logs.callback = _quiet  # type: ignore[attr-defined]  # keep a reference alive
+    llama_cpp.llama_log_set(_quiet, ctypes.c_void_p(0))
+
+
 def _load(path: Path, n_ctx: int, n_threads: int) -> Any:
     key = (str(path), n_ctx, n_threads)
     with _lock:
@@ -86,6 +115,7 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> Any:
                     "llama-cpp-python is not installed, so the embedded model cannot run",
                     "pip install 'frontiergate[embedded]'",
                 ) from None
+            _silence_llama_logs()
             _llamas[key] = Llama(model_path=str(path), n_ctx=n_ctx, n_threads=n_threads, verbose=False, seed=0)
         return _llamas[key]
 
@@ -128,7 +158,7 @@ class EmbeddedGemmaAPI(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> ModelOutput:
-        prompt = render_transcript(input)
+        prompt = render_transcript(input, tools if tool_choice != "none" else None)
         max_tokens = config.max_tokens or 160
         # keep the prompt inside the context window: drop the oldest characters, keep the question
         budget_chars = max(512, (self.n_ctx - max_tokens - 16) * 3)
@@ -150,11 +180,17 @@ class EmbeddedGemmaAPI(ModelAPI):
         text = (choice.get("text") or "").strip()
         usage = result.get("usage", {})
         stop_reason = "max_tokens" if choice.get("finish_reason") == "length" else "stop"
+        tool_calls = None
+        if tools and tool_choice != "none":
+            text, calls = parse_tool_calls(text, tools)
+            if calls:
+                tool_calls, stop_reason = calls, "tool_calls"
         return ModelOutput(
             model=self.model_name,
             choices=[
                 ChatCompletionChoice(
-                    message=ChatMessageAssistant(content=text, model=self.model_name, source="generate"),
+                    message=ChatMessageAssistant(content=text, model=self.model_name, source="generate",
+                                                 tool_calls=tool_calls),
                     stop_reason=stop_reason,
                 )
             ],

@@ -10,13 +10,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from inspect_ai.model import ChatMessage
+from inspect_ai.tool import ToolInfo
+
+from frontiergate.models.tool_emulation import describe_tools, render_assistant
 
 STOP_SEQUENCES = ["\nUser:", "\nUSER:", "User:", "\n\n\n"]
 
 
-def render_transcript(messages: Sequence[ChatMessage]) -> str:
+def render_transcript(messages: Sequence[ChatMessage], tools: list[ToolInfo] | None = None) -> str:
     """Render messages as a plain transcript that ends on an open assistant turn."""
-    parts: list[str] = []
+    parts: list[str] = [describe_tools(tools)] if tools else []
     for m in messages:
         text = m.text.strip()
         if m.role == "system":
@@ -24,7 +27,7 @@ def render_transcript(messages: Sequence[ChatMessage]) -> str:
         elif m.role == "user":
             parts.append(f"User: {text}")
         elif m.role == "assistant":
-            parts.append(f"Assistant: {text}")
+            parts.append(f"Assistant: {render_assistant(m)}")
         elif m.role == "tool":
             parts.append(f"Tool result: {text}")
     parts.append("Assistant:")

@@ -99,9 +99,11 @@ def load_policy(
     except ValidationError as exc:
         for err in exc.errors():
             loc = tuple(err["loc"])
-            # pydantic appends validator/union tags to loc; keep only real keys for the line lookup
-            line = _node_line(root, loc)
             msg = err["msg"].removeprefix("Value error, ")
+            if msg.startswith("thresholds") and loc[-1:] != ("thresholds",):
+                loc = (*loc, "thresholds")  # a criterion-level check about its thresholds
+                msg = msg.removeprefix("thresholds: ")
+            line = _node_line(root, loc)
             problems.append(f"{p}:{line}: {_fmt_loc(loc)}: {msg}")
     domains = data.get("domains") if isinstance(data.get("domains"), dict) else {}
     for name, body in (domains or {}).items():

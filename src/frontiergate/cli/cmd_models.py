@@ -1,0 +1,38 @@
+"""``frontiergate models``: what can be a target, and how to point a run at it."""
+
+from __future__ import annotations
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from frontiergate.models.embedded import EMBEDDED_MODEL, MODEL_CARD
+
+PROVIDERS = [
+    (EMBEDDED_MODEL, "embedded default: in-process llama.cpp, no key, no network", "-"),
+    ("openai-api/<name>/<model>", "any OpenAI-compatible server (vLLM, llama.cpp server, ...)",
+     "<NAME>_API_KEY, <NAME>_BASE_URL or --model-base-url"),
+    ("vllm/<model>", "vLLM server or local vLLM", "VLLM_BASE_URL"),
+    ("openai/<model>", "OpenAI API", "OPENAI_API_KEY"),
+    ("anthropic/<model>", "Anthropic API (pip install anthropic)", "ANTHROPIC_API_KEY"),
+    ("hf/<model>", "Hugging Face transformers, local weights (pip install torch transformers)", "-"),
+    ("mockllm/model", "Inspect's mock model: for tests only, never a real result", "-"),
+    ("safeguarded/<model>", "wraps <model> with input/output guards (-M guard=rules|principled)", "as <model>"),
+    ("contemplate/<model>", "N parallel agents + aggregator over <model> (-M agents=4)", "as <model>"),
+]
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("models")
+    def models() -> None:
+        """List supported target kinds and the embedded model card."""
+        console = Console()
+        table = Table(title="Targets (any Inspect model string works)")
+        for col in ("model string", "what", "configuration"):
+            table.add_column(col)
+        for row in PROVIDERS:
+            table.add_row(*row)
+        console.print(table)
+        console.print("[bold]Embedded model card[/bold]")
+        for k, v in MODEL_CARD.items():
+            console.print(f"  {k}: {v}")

@@ -1,0 +1,1 @@
+"""The run pipeline: plan → Inspect eval_set → ingest logs → store → analysis → decision → report."""

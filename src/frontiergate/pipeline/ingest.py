@@ -1,0 +1,99 @@
+"""Ingest Inspect ``.eval`` logs into the store.
+
+The logs stay the raw evidence; the store indexes them (item, sample, score rows with a pointer
+back into the log). Ingest is idempotent: re-ingesting a log replaces that evaluation's samples,
+which is what makes ``--resume`` safe.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from inspect_ai.log import EvalLog, EvalSample, read_eval_log, read_eval_log_samples
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from frontiergate.pipeline.targets import scrub
+from frontiergate.store.models import EvaluationRow, ItemRow, SampleRow, ScoreRow
+
+_ITEM_KEYS = ("seed_id", "domain", "category", "severity", "harmful", "family", "transforms", "framing", "twin_id")
+
+
+def _text(sample: EvalSample) -> tuple[str, str]:
+    inp = sample.input if isinstance(sample.input, str) else "\n".join(m.text for m in sample.input)
+    out = sample.output.completion if sample.output is not None else ""
+    return inp, out
+
+
+def _usage(sample: EvalSample) -> tuple[int, int]:
+    i = o = 0
+    for u in (sample.model_usage or {}).values():
+        i += u.input_tokens
+        o += u.output_tokens
+    return i, o
+
+
+def _item_row(run_id: str, item_id: str, meta: dict[str, Any]) -> ItemRow:
+    known = {k: meta.get(k) for k in _ITEM_KEYS}
+    extra = {k: v for k, v in meta.items() if k not in _ITEM_KEYS and k not in ("item_id", "turns")}
+    return ItemRow(
+        run_id=run_id, item_id=item_id, seed_id=str(known["seed_id"] or ""), domain=str(known["domain"] or ""),
+        category=str(known["category"] or ""), severity=str(known["severity"] or ""),
+        harmful=known["harmful"] if isinstance(known["harmful"], bool) else None,
+        family=str(known["family"] or "none"), transforms=list(known["transforms"] or []),
+        framing=str(known["framing"] or "plain"), twin_id=known["twin_id"], extra=json.loads(json.dumps(extra, default=str)),
+    )
+
+
+def ingest_log(s: Session, evaluation: EvaluationRow, log_path: Path) -> tuple[int, int]:
+    """Replace ``evaluation``'s samples with those in the log; returns (samples, errors)."""
+    header: EvalLog = read_eval_log(str(log_path), header_only=True)
+    s.execute(delete(SampleRow).where(SampleRow.evaluation_id == evaluation.id))
+    known_items = set(s.scalars(select(ItemRow.item_id).where(ItemRow.run_id == evaluation.run_id)))
+    n = errors = 0
+    for sample in read_eval_log_samples(str(log_path), all_samples_required=False):
+        meta = dict(sample.metadata or {})
+        item_id = str(meta.get("item_id") or sample.id)
+        if item_id not in known_items:
+            s.add(_item_row(evaluation.run_id, item_id, meta))
+            known_items.add(item_id)
+        inp, out = _text(sample)
+        i_tok, o_tok = _usage(sample)
+        err = scrub(sample.error.message) if sample.error is not None else None
+        row = SampleRow(
+            evaluation_id=evaluation.id, run_id=evaluation.run_id, sample_id=str(sample.id), item_id=item_id,
+            epoch=sample.epoch, input_text=scrub(inp), output_text=scrub(out), input_tokens=i_tok,
+            output_tokens=o_tok, latency_s=sample.total_time, error=err,
+            retries=len(sample.error_retries or []),
+            transcript_ref=f"{log_path.name}#{sample.id}/{sample.epoch}",
+        )
+        for name, sc in (sample.scores or {}).items():
+            value = sc.value
+            num = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else (
+                float(value) if isinstance(value, bool) else None)
+            smeta = dict(sc.metadata or {})
+            if isinstance(value, dict):
+                smeta.setdefault("value", value)
+            row.scores.append(ScoreRow(
+                scorer=name, scorer_version=str(smeta.get("scorer_version", "")), value=num,
+                answer=None if sc.answer is None else scrub(str(sc.answer)),
+                explanation=None if sc.explanation is None else scrub(sc.explanation),
+                judge_model=smeta.get("judge_model"), meta=json.loads(json.dumps(smeta, default=str)),
+            ))
+        s.add(row)
+        n += 1
+        errors += err is not None
+    evaluation.log_path = str(log_path)
+    evaluation.inspect_eval_id = header.eval.eval_id
+    evaluation.status = header.status
+    evaluation.n_samples = n
+    evaluation.n_errors = errors
+    metrics: dict[str, Any] = {}
+    if header.results is not None:
+        for sc_res in header.results.scores:
+            for mname, m in sc_res.metrics.items():
+                metrics[f"{sc_res.name}/{mname}"] = m.value
+    evaluation.task_metrics = metrics
+    return n, errors

@@ -1,0 +1,270 @@
+"""Run orchestration: the one place where the layers meet.
+
+A run lives in ``<out>/``: Inspect's logs under ``logs/`` (the raw evidence), ``run.json`` (the
+plan, so a killed run can be resumed exactly), and the reports. The store indexes all of it.
+Resuming calls Inspect's ``eval_set`` on the same log directory: finished tasks are skipped and
+finished samples of interrupted tasks are reused, so nothing is redone and nothing is lost.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import yaml
+from inspect_ai import Task, eval_set, task_with
+from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
+from sqlalchemy import select
+
+from frontiergate.analysis.compute import compute_findings
+from frontiergate.analysis.load import load_contexts
+from frontiergate.decision.engine import decide
+from frontiergate.errors import FrontiergateError, RunError
+from frontiergate.pipeline.ingest import ingest_log
+from frontiergate.pipeline.plan import PlannedEvaluation, plan_run
+from frontiergate.pipeline.targets import scrub, validate_target
+from frontiergate.pipeline.tasks import load_task
+from frontiergate.pipeline.versions import code_version, library_versions
+from frontiergate.policy.loader import load_policy
+from frontiergate.policy.schema import Policy
+from frontiergate.report.write import write_reports
+from frontiergate.store.db import Store, default_store_url
+from frontiergate.store.models import DecisionRow, EvaluationRow, FindingRow, RunRow
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunOptions:
+    """Everything that determines a run; stored in ``run.json`` so ``--resume`` repeats it exactly."""
+
+    targets: list[str]
+    policy_path: str | None = None
+    quick: bool = False
+    out: str | None = None
+    runs_dir: str = "runs"
+    store_url: str | None = None
+    domains: list[str] | None = None
+    epochs: int | None = None
+    limit: int | None = None
+    model_base_url: str | None = None
+    model_args: dict[str, Any] = field(default_factory=dict)
+    model_roles: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    task_args: dict[str, dict[str, Any]] = field(default_factory=dict)
+    max_connections: int | None = None
+    max_samples: int | None = None
+    retry_attempts: int = 2
+    retry_on_error: int = 3
+    display: str | None = None
+    seed: int = 0
+    validate_targets: bool = True
+
+
+@dataclass
+class RunResult:
+    run_id: str
+    out_dir: Path
+    store_url: str
+    report: dict[str, Any]
+    report_paths: dict[str, Path]
+
+
+def new_run_id() -> str:
+    return datetime.now(UTC).strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
+
+
+def _plan_tag(pe: PlannedEvaluation) -> str:
+    return "fg-plan-" + hashlib.sha256(pe.key.encode()).hexdigest()[:12]
+
+
+def _scenario_hash(tasks: list[Task]) -> str:
+    h = hashlib.sha256()
+    for t in tasks:
+        h.update((t.name or "").encode())
+        for s in t.dataset:
+            h.update(json.dumps({"id": s.id, "input": s.input if isinstance(s.input, str) else str(s.input),
+                                 "meta": s.metadata}, sort_keys=True, default=str).encode())
+    return h.hexdigest()
+
+
+def _build_tasks(plan: list[PlannedEvaluation], limit: int | None) -> list[Task]:
+    tasks: list[Task] = []
+    for pe in plan:
+        t = load_task(pe.task, pe.args)
+        tasks.append(task_with(t, epochs=pe.epochs, tags=[_plan_tag(pe)]))
+    return tasks
+
+
+def _store_for(opts: RunOptions) -> Store:
+    return Store(opts.store_url or default_store_url(Path(opts.runs_dir)))
+
+
+def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
+    """Plan, run, ingest, analyse, decide and report a new run."""
+    policy_path = Path(opts.policy_path) if opts.policy_path else None
+    if policy is None:
+        from frontiergate.analysis.registry import metric_exists
+        from frontiergate.pipeline.tasks import task_exists
+
+        policy = load_policy(policy_path, task_exists=task_exists, metric_exists=metric_exists)
+    from frontiergate.policy.loader import default_policy_path
+
+    policy_file = policy_path or default_policy_path()
+    policy_text = policy_file.read_text(encoding="utf-8")
+    if opts.validate_targets:
+        for t in opts.targets:
+            validate_target(t, opts.model_base_url, opts.model_args)
+        for role, m in sorted(opts.model_roles.items()):
+            try:
+                validate_target(m, None, {})
+            except FrontiergateError as exc:
+                raise FrontiergateError(f"model role '{role}': {exc.cause}", exc.fix) from None
+    run_id = new_run_id()
+    out_dir = Path(opts.out) if opts.out else Path(opts.runs_dir) / run_id
+    if out_dir.exists() and any(out_dir.iterdir()):
+        raise RunError(f"output directory {out_dir} is not empty", "choose another --out or remove it")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    opts.out = str(out_dir)
+    store = _store_for(opts)
+    plan = plan_run(policy, quick=opts.quick, domains=opts.domains, epochs=opts.epochs,
+                    extra_task_args=opts.task_args)
+    tasks = _build_tasks(plan, opts.limit)
+    manifest = {"run_id": run_id, "options": asdict(opts), "plan": [p.as_dict() for p in plan],
+                "policy_text": policy_text}
+    (out_dir / "run.json").write_text(scrub(json.dumps(manifest, indent=2, sort_keys=True)), encoding="utf-8")
+    with store.session() as s:
+        s.add(RunRow(
+            id=run_id, started_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0), status="running",
+            code_version=code_version(), policy_name=policy.name,
+            policy_sha256=hashlib.sha256(policy_text.encode()).hexdigest(), policy_text=policy_text,
+            targets=list(opts.targets), scenario_hash=_scenario_hash(tasks),
+            options=json.loads(scrub(json.dumps(_stored_options(opts)))), out_dir=str(out_dir.resolve()),
+        ))
+    return _execute(store, run_id, opts, policy, plan, tasks)
+
+
+def _stored_options(opts: RunOptions) -> dict[str, Any]:
+    d = {k: v for k, v in asdict(opts).items() if k not in ("store_url", "validate_targets", "display")}
+    d["versions"] = library_versions()
+    d["roles"] = dict(opts.roles)
+    return d
+
+
+def resume_run(run_id: str, runs_dir: str = "runs", store_url: str | None = None, display: str | None = None) -> RunResult:
+    """Continue a run that was interrupted: finished samples are reused, not redone."""
+    store = Store(store_url or default_store_url(Path(runs_dir)))
+    row = store.get_run(run_id)
+    if row is None:
+        known = ", ".join(r.id for r in store.list_runs()[:5]) or "none"
+        raise RunError(f"no run '{run_id}' in store {store.url.split('@')[-1]}",
+                       f"pass a run id from `frontiergate runs` (recent: {known}) or the same --store/--runs-dir")
+    manifest_path = Path(row.out_dir) / "run.json"
+    if not manifest_path.exists():
+        raise RunError(f"run {run_id} has no manifest at {manifest_path}", "the run directory was moved or deleted")
+    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+    opts = RunOptions(**manifest["options"])
+    opts.store_url = store_url
+    opts.display = display
+    policy = Policy.model_validate(yaml.safe_load(manifest["policy_text"]))
+    plan = [PlannedEvaluation(p["task"], p["args"], p["epochs"], p["domains"]) for p in manifest["plan"]]
+    tasks = _build_tasks(plan, opts.limit)
+    with store.session() as s:
+        r = s.get(RunRow, run_id)
+        assert r is not None
+        r.status = "running"
+    return _execute(store, run_id, opts, policy, plan, tasks)
+
+
+def _execute(store: Store, run_id: str, opts: RunOptions, policy: Policy, plan: list[PlannedEvaluation],
+             tasks: list[Task]) -> RunResult:
+    out_dir = Path(opts.out or ".")
+    log_dir = out_dir / "logs"
+    success = False
+    try:
+        success, logs = eval_set(
+            tasks, log_dir=str(log_dir), model=list(opts.targets), model_base_url=opts.model_base_url,
+            model_args=dict(opts.model_args), model_roles=dict(opts.model_roles) or None, limit=opts.limit,
+            retry_attempts=opts.retry_attempts, retry_on_error=opts.retry_on_error, fail_on_error=False,
+            max_connections=opts.max_connections, max_samples=opts.max_samples, display=opts.display,  # type: ignore[arg-type]
+            log_realtime=False, score_display=False, seed=opts.seed,
+        )
+    finally:
+        # ingest whatever exists, even after a failure: partial evidence is still evidence
+        _ingest_all(store, run_id, opts, plan, log_dir)
+    with store.session() as s:
+        r = s.get(RunRow, run_id)
+        assert r is not None
+        r.status = "complete" if success else "incomplete"
+        r.finished_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    analyse_and_decide(store, run_id, policy)
+    report, paths = write_reports(store, run_id, out_dir)
+    return RunResult(run_id, out_dir, store.url, report, paths)
+
+
+def _ingest_all(store: Store, run_id: str, opts: RunOptions, plan: list[PlannedEvaluation], log_dir: Path) -> None:
+    by_tag = {_plan_tag(p): p for p in plan}
+    latest: dict[tuple[str, str], tuple[EvalLog, Path]] = {}
+    if not log_dir.exists():
+        return
+    for info in list_eval_logs(str(log_dir)):
+        path = Path(info.name.removeprefix("file://"))
+        try:
+            header = read_eval_log(str(path), header_only=True)
+        except Exception as exc:  # a log cut short by a kill is retried by eval_set, not fatal here
+            log.warning("skipping unreadable log %s: %s", path.name, exc)
+            continue
+        tag = next((t for t in (header.eval.tags or []) if t in by_tag), None)
+        if tag is None:
+            continue
+        key = (header.eval.model, tag)
+        prev = latest.get(key)
+        if prev is None or header.eval.created > prev[0].eval.created:
+            latest[key] = (header, path)
+    with store.session() as s:
+        for (model, tag), (_header, path) in sorted(latest.items(), key=lambda kv: kv[0]):
+            pe = by_tag[tag]
+            target = next((t for t in opts.targets if t == model or model.endswith(t) or t.endswith(model)), model)
+            row = s.scalars(select(EvaluationRow).where(
+                EvaluationRow.run_id == run_id, EvaluationRow.target == target, EvaluationRow.task == pe.task,
+                EvaluationRow.task_args_key == tag)).first()
+            if row is None:
+                row = EvaluationRow(run_id=run_id, target=target, role=opts.roles.get(target, "target"), task=pe.task,
+                                    task_args={**pe.args, "epochs": pe.epochs}, task_args_key=tag,
+                                    domains=list(pe.domains))
+                s.add(row)
+                s.flush()
+            ingest_log(s, row, path)
+
+
+def analyse_and_decide(store: Store, run_id: str, policy: Policy) -> None:
+    """(Re)compute findings and decisions for every target from the stored samples."""
+    ctxs = load_contexts(store, run_id, policy.confidence)
+    with store.session() as s:
+        run = s.get(RunRow, run_id)
+        assert run is not None
+        store.clear_derived(s, run_id)
+        for target in run.targets:
+            ctx = ctxs.get(target)
+            findings = compute_findings(ctx, policy) if ctx is not None else []
+            evaluated = set()
+            if ctx is not None:
+                for e in ctx.evaluations:
+                    evaluated |= set(e.domains)
+            for f in findings:
+                s.add(FindingRow(run_id=run_id, target=target, domain=f.domain, metric=f.metric, slice=f.slice, n=f.n,
+                                 k=f.k, estimate=f.estimate, ci_low=f.ci_low, ci_high=f.ci_high, test=f.test,
+                                 p_value=f.p_value, details=f.details))
+            dec = decide(policy, findings, evaluated)
+            ov = dec["overall"]
+            s.add(DecisionRow(run_id=run_id, target=target, domain="_overall", status=ov["status"], level=ov["level"],
+                              action=ov["action"], confidence=ov["confidence"], rationale=ov["rationale"], details=ov))
+            for name, d in dec["domains"].items():
+                s.add(DecisionRow(run_id=run_id, target=target, domain=name, status=d["status"], level=d["level"],
+                                  action=d["action"], confidence=d["confidence"], rationale=d["rationale"], details=d))

@@ -1,0 +1,145 @@
+"""Build ``report.json`` from stored records only.
+
+A report is a pure function of the store: the same run gives the same bytes, from SQLite or
+PostgreSQL, today or next year. Nothing here reads the clock, the environment or the policy file
+on disk: the policy text and code versions were stored with the run.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import yaml
+from sqlalchemy import select
+
+from frontiergate.analysis.load import load_contexts
+from frontiergate.models.embedded import EMBEDDED_MODEL, MODEL_CARD
+from frontiergate.policy.schema import Policy
+from frontiergate.report import SCHEMA_VERSION
+from frontiergate.report.context import ReportContext
+from frontiergate.report.sections.registry import section_modules
+from frontiergate.store.db import Store
+from frontiergate.store.models import DecisionRow, EvaluationRow, FindingRow, RunRow, SampleRow
+
+log = logging.getLogger(__name__)
+
+
+def _iso(dt: Any) -> str | None:
+    return None if dt is None else dt.replace(microsecond=0).isoformat()
+
+
+def _finding_dict(f: FindingRow, refs: dict[int, str]) -> dict[str, Any]:
+    details = dict(f.details or {})
+    evidence = [refs[pk] for pk in details.pop("evidence", []) if pk in refs][:20]
+    return {
+        "domain": f.domain, "metric": f.metric, "slice": f.slice, "n": f.n, "k": f.k, "estimate": f.estimate,
+        "ci_low": f.ci_low, "ci_high": f.ci_high, "test": f.test, "p_value": f.p_value, "details": details,
+        "evidence": evidence,
+    }
+
+
+def _limitations(run: RunRow, target: str, decision: dict[str, Any], evals: list[EvaluationRow]) -> list[str]:
+    out: list[str] = []
+    for d in decision["domains"].values():
+        out.extend(d["limitations"])
+    n = sum(e.n_samples for e in evals)
+    errs = sum(e.n_errors for e in evals)
+    if errs:
+        out.append(
+            f"{errs} of {n} samples ended in errors after retries; they are excluded from every rate and never "
+            "counted as refusals or as safe"
+        )
+    incomplete = [e.task for e in evals if e.status not in ("success",)]
+    if incomplete:
+        out.append(f"evaluation(s) not completed successfully: {', '.join(sorted(set(incomplete)))}")
+    if any(int(e.task_args.get("epochs", 1)) > 1 for e in evals) or int(run.options.get("epochs") or 1) > 1:
+        out.append("several samples per item: samples of one item are not independent; intervals are per sample")
+    if target == EMBEDDED_MODEL or target.endswith(EMBEDDED_MODEL):
+        out.append("target is the embedded Gemma 3 270M base model: " + MODEL_CARD["caveat"])
+    if run.options.get("quick"):
+        out.append("quick run: a small subset of the scenario library was used; rates have wide intervals")
+    return out
+
+
+def build_report(store: Store, run_id: str) -> dict[str, Any]:
+    with store.session() as s:
+        run = s.get(RunRow, run_id)
+        if run is None:
+            raise KeyError(run_id)
+        policy = Policy.model_validate(yaml.safe_load(run.policy_text))
+        evals = list(s.scalars(select(EvaluationRow).where(EvaluationRow.run_id == run_id).order_by(EvaluationRow.id)))
+        refs = {int(pk): str(ref) for pk, ref in s.execute(
+            select(SampleRow.id, SampleRow.transcript_ref).where(SampleRow.run_id == run_id))}
+        frows = list(s.scalars(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id)))
+        drows = list(s.scalars(select(DecisionRow).where(DecisionRow.run_id == run_id).order_by(DecisionRow.id)))
+        targets = list(run.targets)
+        findings = {t: [_finding_dict(f, refs) for f in frows if f.target == t] for t in targets}
+        decisions: dict[str, dict[str, Any]] = {}
+        for d in drows:
+            decisions.setdefault(d.target, {"overall": {}, "domains": {}})
+            if d.domain == "_overall":
+                decisions[d.target]["overall"] = dict(d.details)
+            else:
+                decisions[d.target]["domains"][d.domain] = dict(d.details)
+        target_entries = []
+        all_limits: list[str] = []
+        for t in targets:
+            tevals = [e for e in evals if e.target == t]
+            dec = decisions.get(t, {"overall": {}, "domains": {}})
+            limits = _limitations(run, t, dec, tevals) if dec["domains"] else []
+            all_limits.extend(f"[{t}] {x}" for x in limits)
+            target_entries.append({
+                "model": t,
+                "role": str(run.options.get("roles", {}).get(t, "target")),
+                "model_card": MODEL_CARD if t == EMBEDDED_MODEL else None,
+                "decision": dec,
+                "findings": findings[t],
+                "evaluations": [
+                    {"task": e.task, "args": e.task_args, "domains": e.domains, "status": e.status,
+                     "n_samples": e.n_samples, "n_errors": e.n_errors, "log": e.log_path.rsplit("/", 1)[-1],
+                     "task_metrics": e.task_metrics}
+                    for e in tevals
+                ],
+                "limitations": limits,
+            })
+        run_info = {
+            "id": run.id, "status": run.status, "started_at": _iso(run.started_at),
+            "finished_at": _iso(run.finished_at), "code_version": run.code_version,
+            "policy": {"name": policy.name, "version": policy.version, "sha256": run.policy_sha256},
+            "scenario_set_sha256": run.scenario_hash, "targets": targets,
+            "options": {k: v for k, v in sorted(run.options.items()) if k not in ("versions",)},
+        }
+        versions = dict(run.options.get("versions", {}))
+    ctxs = load_contexts(store, run_id, policy.confidence)
+    with store.session() as s:
+        run = s.get(RunRow, run_id)
+        assert run is not None
+        rc = ReportContext(run=run, policy=policy, store=store, targets=targets, findings=findings,
+                           decisions=decisions, analysis=ctxs)
+        sections: dict[str, Any] = {}
+        for mod in section_modules():
+            try:
+                built = mod.build(rc)
+            except Exception as exc:  # a broken section must not hide the decision
+                log.warning("report section %s failed: %s", mod.NAME, exc)
+                built = {"error": f"section could not be built: {type(exc).__name__}"}
+            if built is not None:
+                sections[mod.NAME] = built
+                all_limits.extend(str(x) for x in built.get("limitations", []) if isinstance(built, dict))
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "report_type": "frontiergate.safety_preparedness_report",
+        "run": run_info,
+        "policy": {
+            "name": policy.name, "version": policy.version, "sha256": run_info["policy"]["sha256"],
+            "levels": {k: v.model_dump() for k, v in policy.levels.items()},
+            "domains": {n: {"required": d.required, "description": d.description,
+                            "criteria": [c.model_dump() for c in d.criteria]} for n, d in policy.domains.items()},
+        },
+        "targets": target_entries,
+        "sections": sections,
+        "limitations": all_limits,
+        "appendix": {"versions": versions, "scenario_set_sha256": run_info["scenario_set_sha256"],
+                     "code_version": run_info["code_version"]},
+    }

@@ -1,0 +1,46 @@
+"""Usage errors: one clear line, exit code 2, no traceback, no secret echoed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+POLICY = str(Path(__file__).resolve().parents[1] / "data" / "misuse_only_policy.yaml")
+
+
+def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["frontiergate", *args], capture_output=True, text=True, timeout=180,
+                          env={**os.environ, **(env or {})})
+
+
+def test_unknown_model_is_a_usage_error() -> None:
+    proc = _run("run", "--model", "nosuchprovider/x", "--policy", POLICY, "--display", "none")
+    assert proc.returncode == 2
+    assert "cannot use model 'nosuchprovider/x'" in proc.stderr and "fix:" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_missing_api_key_is_a_usage_error() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
+    proc = subprocess.run(["frontiergate", "run", "--model", "openai-api/acme/some-model", "--policy", POLICY,
+                           "--display", "none"],
+                          capture_output=True, text=True, timeout=180, env=env)
+    assert proc.returncode == 2
+    assert "ACME_API_KEY" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_model_string_without_provider() -> None:
+    proc = _run("run", "--model", "gpt4", "--policy", POLICY, "--display", "none")
+    assert proc.returncode == 2 and "not an Inspect model string" in proc.stderr
+
+
+def test_missing_policy_file() -> None:
+    proc = _run("policy", "check", "does-not-exist.yaml")
+    assert proc.returncode == 2 and "not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_models_lists_targets() -> None:
+    proc = _run("models")
+    assert proc.returncode == 0 and "gemma-3-270m" in proc.stdout and "openai-api" in proc.stdout
