@@ -7,6 +7,7 @@ line per call, so tests can count what was (re)sent.
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,13 @@ class ScriptedAPI(ModelAPI):
                  config: GenerateConfig = GenerateConfig(), **model_args: Any) -> None:
         super().__init__(model_name, base_url, api_key, [], config)
         self.calls_file = model_args.get("calls_file")
+        self.delay = float(model_args.get("delay", 0.0))
 
     async def generate(self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice,
                        config: GenerateConfig) -> ModelOutput:
         last = next((m.text for m in reversed(input) if m.role == "user"), "")
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.calls_file:
             with Path(self.calls_file).open("a", encoding="utf-8") as fh:
                 fh.write(last.replace("\n", " ")[:80] + "\n")

@@ -88,6 +88,10 @@ def register(app: typer.Typer) -> None:
         max_connections: int | None = typer.Option(None, "--max-connections", min=1),
         max_samples: int | None = typer.Option(None, "--max-samples", min=1),
         resume: str | None = typer.Option(None, "--resume", help="Continue an interrupted run by its id."),
+        max_retries: int = typer.Option(4, "--max-retries", min=0, help="Retries per model call (429/5xx/timeouts)."),
+        attempt_timeout: int = typer.Option(60, "--attempt-timeout", min=1, help="Seconds before one call attempt is abandoned."),
+        log_buffer: int = typer.Option(1, "--log-buffer", min=1, help="Samples buffered before the log is written "
+                                       "(1: a killed run loses no finished sample; larger: faster huge sweeps)."),
         display: str | None = typer.Option(None, "--display", help="Inspect display: full, rich, plain, none."),
     ) -> None:
         """Run the policy's evaluations on the target(s); write report.json and report.md."""
@@ -117,9 +121,8 @@ def register(app: typer.Typer) -> None:
             out=str(out) if out else None, runs_dir=str(runs_dir), store_url=store, domains=list(domain) or None,
             epochs=epochs, limit=limit, model_base_url=model_base_url, model_args=_parse_kv(model_arg, "-M"),
             model_roles=model_roles, roles=roles, task_args=_parse_task_args(task_arg),
-            max_connections=max_connections, max_samples=max_samples, display=display,
+            max_connections=max_connections, max_samples=max_samples, display=display, log_buffer=log_buffer,
+            max_retries=max_retries, attempt_timeout=attempt_timeout,
         )
-        if roles:
-            opts.task_args = opts.task_args
         result = start_run(opts)
         print_summary(result)

@@ -37,7 +37,10 @@ def _usage(sample: EvalSample) -> tuple[int, int]:
 
 def _item_row(run_id: str, item_id: str, meta: dict[str, Any]) -> ItemRow:
     known = {k: meta.get(k) for k in _ITEM_KEYS}
-    extra = {k: v for k, v in meta.items() if k not in _ITEM_KEYS and k not in ("item_id", "turns")}
+    # the item's own ``extra`` dict is flattened into the stored extra, next to any other metadata keys
+    nested = meta.get("extra") if isinstance(meta.get("extra"), dict) else {}
+    extra = {k: v for k, v in meta.items() if k not in _ITEM_KEYS and k not in ("item_id", "turns", "extra")}
+    extra.update(nested)
     return ItemRow(
         run_id=run_id, item_id=item_id, seed_id=str(known["seed_id"] or ""), domain=str(known["domain"] or ""),
         category=str(known["category"] or ""), severity=str(known["severity"] or ""),

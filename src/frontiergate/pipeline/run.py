@@ -61,6 +61,9 @@ class RunOptions:
     max_connections: int | None = None
     max_samples: int | None = None
     retry_attempts: int = 2
+    log_buffer: int | None = 1
+    max_retries: int = 4
+    attempt_timeout: int = 60
     retry_on_error: int = 3
     display: str | None = None
     seed: int = 0
@@ -193,7 +196,8 @@ def _execute(store: Store, run_id: str, opts: RunOptions, policy: Policy, plan: 
             model_args=dict(opts.model_args), model_roles=dict(opts.model_roles) or None, limit=opts.limit,
             retry_attempts=opts.retry_attempts, retry_on_error=opts.retry_on_error, fail_on_error=False,
             max_connections=opts.max_connections, max_samples=opts.max_samples, display=opts.display,  # type: ignore[arg-type]
-            log_realtime=False, score_display=False, seed=opts.seed,
+            log_realtime=False, score_display=False, seed=opts.seed, log_buffer=opts.log_buffer,
+            max_retries=opts.max_retries, attempt_timeout=opts.attempt_timeout,
         )
     finally:
         # ingest whatever exists, even after a failure: partial evidence is still evidence

@@ -1,0 +1,1 @@
+"""Local test infrastructure shipped with the package: an OpenAI-compatible stub server."""
