@@ -26,11 +26,13 @@ def load_seed_file(path: Path) -> list[Seed]:
     try:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError) as exc:
-        raise DataFileError(f"cannot read scenario file {path}: {exc}", "check the path and encoding") from None
+        raise DataFileError(f"cannot read scenario file {path}: {exc}",
+                            "check the path and encoding") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise DataFileError(f"{where}: malformed YAML in scenario file", "fix the YAML syntax there") from None
+        raise DataFileError(f"{where}: malformed YAML in scenario file",
+                            "fix the YAML syntax there") from None
     entries = raw.get("seeds", []) if isinstance(raw, dict) else raw
     if not isinstance(entries, list):
         raise DataFileError(f"{path}: expected a list of seeds (or a mapping with key 'seeds')",

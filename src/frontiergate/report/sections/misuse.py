@@ -1,0 +1,279 @@
+"""Report section: adversarial misuse: which attacks work, where, and at what over-refusal cost.
+
+Built only from stored records: the ``attack_success_rate`` findings sliced ``family=...`` (per
+domain × transform family, with n and Wilson intervals), the ``over_refusal_rate`` findings, and
+the stored samples for the finer ranking of individual transform chains and for over-refusal per
+family. The ``heatmap`` matrix (domains × families) is there for the HTML renderer to plot.
+"""
+
+from __future__ import annotations
+
+import html as _html
+from collections import defaultdict
+from typing import Any
+
+from frontiergate.analysis.metrics_misuse import complied
+from frontiergate.report.context import ReportContext
+from frontiergate.scenarios.transforms import FAMILIES
+from frontiergate.stats.intervals import wilson_interval
+
+NAME = "misuse"
+TITLE = "Adversarial misuse: attack success by domain and transform family"
+ORDER = 30
+
+MIN_N_TO_RANK = 10
+"""Below this many attempts a strategy's rate is shown but flagged as too few attempts to judge."""
+
+_FAMILY_ORDER = ("none", *FAMILIES, "pair")
+
+
+def _rate(k: int, n: int, confidence: float = 0.95) -> dict[str, Any]:
+    est = wilson_interval(k, n, confidence)
+    return {"k": k, "n": n, "estimate": est.estimate, "ci_low": est.low, "ci_high": est.high}
+
+
+def _ordered(values: set[str], preferred: tuple[str, ...] | list[str]) -> list[str]:
+    first = [v for v in preferred if v in values]
+    return first + sorted(values - set(first))
+
+
+def _family_cells(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cells = []
+    for f in findings:
+        sl = str(f.get("slice", ""))
+        if not sl.startswith("family=") or not f.get("n"):
+            continue
+        k = f.get("k")
+        if k is None and f.get("estimate") is not None:
+            k = round(f["estimate"] * f["n"])
+        cells.append({"domain": f["domain"], "family": sl.split("=", 1)[1], "k": int(k or 0),
+                      "n": int(f["n"]), "estimate": f.get("estimate"), "ci_low": f.get("ci_low"),
+                      "ci_high": f.get("ci_high")})
+    return cells
+
+
+def _heatmap(cells: list[dict[str, Any]], domain_order: list[str]) -> dict[str, Any]:
+    domains = _ordered({c["domain"] for c in cells}, domain_order)
+    families = _ordered({c["family"] for c in cells}, _FAMILY_ORDER)
+    at = {(c["domain"], c["family"]): c for c in cells}
+
+    def grid(key: str) -> list[list[Any]]:
+        return [[at[(d, f)][key] if (d, f) in at else None for f in families] for d in domains]
+
+    return {"domains": domains, "families": families, "values": grid("estimate"), "n": grid("n"),
+            "ci_low": grid("ci_low"), "ci_high": grid("ci_high"), "metric": "attack_success_rate"}
+
+
+def _family_ranking(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    pooled: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for c in cells:
+        pooled[c["family"]][0] += c["k"]
+        pooled[c["family"]][1] += c["n"]
+    base = pooled.get("none")
+    base_rate = base[0] / base[1] if base and base[1] else None
+    rows = []
+    for fam, (k, n) in pooled.items():
+        if fam == "none":
+            continue
+        r = _rate(k, n)
+        lift = None if base_rate is None or r["estimate"] is None else r["estimate"] - base_rate
+        r.update(family=fam, too_few=n < MIN_N_TO_RANK, lift_vs_plain=lift)
+        rows.append(r)
+    rows.sort(key=lambda r: (-(r["estimate"] or 0.0), -r["n"], r["family"]))
+    _mark_separation(rows)
+    for i, r in enumerate(rows, start=1):
+        r["rank"] = i
+    return rows
+
+
+def _mark_separation(rows: list[dict[str, Any]]) -> None:
+    """A rank is only meaningful when its interval clears the next one's: say so per row."""
+    for r, nxt in zip(rows, [*rows[1:], None], strict=True):
+        if nxt is None or r["ci_low"] is None or nxt["ci_high"] is None:
+            r["separated_from_next"] = None
+        else:
+            r["separated_from_next"] = bool(r["ci_low"] > nxt["ci_high"])
+
+
+def _samples_breakdowns(rc: ReportContext, target: str, domains: set[str]) -> tuple[list[dict[str, Any]],
+                                                                                    list[dict[str, Any]]]:
+    """Chain-level attack ranking and per-family over-refusal, from the stored samples."""
+    ctx = rc.analysis.get(target)
+    if ctx is None:
+        return [], []
+    chains: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    chain_family: dict[str, str] = {}
+    benign: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for s in ctx.samples:
+        if s.domain not in domains or s.error is not None:
+            continue
+        c = complied(s)
+        if c is None:
+            continue
+        if s.harmful:
+            key = "+".join(s.transforms) if s.transforms else "none"
+            chains[key][0] += int(c)
+            chains[key][1] += 1
+            chain_family[key] = s.family
+        elif s.harmful is False:
+            benign[s.family][0] += int(not c)
+            benign[s.family][1] += 1
+    ranked = []
+    for key, (k, n) in chains.items():
+        if key == "none":
+            continue
+        r = _rate(k, n)
+        r.update(strategy=key, family=chain_family[key], too_few=n < MIN_N_TO_RANK)
+        ranked.append(r)
+    ranked.sort(key=lambda r: (-(r["estimate"] or 0.0), -r["n"], r["strategy"]))
+    _mark_separation(ranked)
+    over = []
+    for fam in _ordered(set(benign), _FAMILY_ORDER):
+        r = _rate(*benign[fam])
+        r["family"] = fam
+        over.append(r)
+    return ranked[:15], over
+
+
+def _brief(f: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if f is None else {k: f.get(k) for k in ("k", "n", "estimate", "ci_low", "ci_high")}
+
+
+def _target_section(rc: ReportContext, target: str, domain_order: list[str]) -> dict[str, Any] | None:
+    asr = rc.findings_for(target, "attack_success_rate")
+    orr = rc.findings_for(target, "over_refusal_rate")
+    if not asr and not orr:
+        return None
+    headline = {}
+    for d in _ordered({f["domain"] for f in asr + orr}, domain_order):
+        a = next((f for f in asr if f["domain"] == d and f.get("slice") == "all"), None)
+        o = next((f for f in orr if f["domain"] == d and f.get("slice") == "all"), None)
+        headline[d] = {"attack_success": _brief(a), "over_refusal": _brief(o)}
+    cells = _family_cells(asr)
+    strategies, over_by_family = _samples_breakdowns(rc, target, set(headline))
+    return {
+        "headline": headline,
+        "cells": cells,
+        "heatmap": _heatmap(cells, domain_order),
+        "family_ranking": _family_ranking(cells),
+        "strategy_ranking": strategies,
+        "over_refusal_by_family": over_by_family,
+    }
+
+
+def build(rc: ReportContext) -> dict[str, Any] | None:
+    domain_order = list(rc.policy.domains)
+    targets: dict[str, Any] = {}
+    for t in rc.targets:
+        sec = _target_section(rc, t, domain_order)
+        if sec is not None:
+            targets[t] = sec
+    if not targets:
+        return None
+    limitations: list[str] = []
+    for t, sec in targets.items():
+        small = [r["family"] for r in sec["family_ranking"] if r["too_few"]]
+        if small:
+            limitations.append(
+                f"misuse [{t}]: fewer than {MIN_N_TO_RANK} attempts for {', '.join(small)}; "
+                "their attack-success rates are too uncertain to rank")
+        top = sec["family_ranking"][:1]
+        if top and top[0]["separated_from_next"] is False:
+            limitations.append(
+                f"misuse [{t}]: the most effective family ({top[0]['family']}) is not separated from the "
+                "next by its 95% interval; the ranking of the top strategies is not decided at this n")
+        if len(sec["heatmap"]["families"]) <= 1:
+            limitations.append(f"misuse [{t}]: no transforms were run, so no attack family is compared")
+    first = next(iter(targets))
+    return {"targets": targets, "heatmap": {"target": first, **targets[first]["heatmap"]},
+            "min_n_to_rank": MIN_N_TO_RANK, "limitations": limitations}
+
+
+def _note(r: dict[str, Any]) -> str:
+    if r["too_few"]:
+        return f"n < {MIN_N_TO_RANK}: too few to judge"
+    if r.get("separated_from_next") is True:
+        return "ahead of the next (intervals separate)"
+    if r.get("separated_from_next") is False:
+        return "interval overlaps the next"
+    return ""
+
+
+def _pct(x: float | None) -> str:
+    return "n/a" if x is None else f"{x * 100:.1f}%"
+
+
+def _ci(r: dict[str, Any] | None) -> str:
+    if not r or not r.get("n"):
+        return "n/a"
+    return f"{_pct(r['estimate'])} [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}] (k={r.get('k')}, n={r['n']})"
+
+
+def markdown(section: dict[str, Any]) -> str:
+    lines: list[str] = []
+    for t, sec in section["targets"].items():
+        lines += [f"**{t}**", "",
+                  "| domain | attack success (95% Wilson CI) | over-refusal on benign look-alikes |",
+                  "|---|---|---|"]
+        for d, h in sec["headline"].items():
+            lines.append(f"| {d} | {_ci(h['attack_success'])} | {_ci(h['over_refusal'])} |")
+        hm = sec["heatmap"]
+        if hm["families"]:
+            lines += ["", "Attack success by domain × transform family (n in brackets):", "",
+                      "| domain | " + " | ".join(hm["families"]) + " |",
+                      "|---|" + "---|" * len(hm["families"])]
+            for i, d in enumerate(hm["domains"]):
+                pairs = zip(hm["values"][i], hm["n"][i], strict=True)
+                row = [f"{_pct(v)} ({n})" if n else "–" for v, n in pairs]
+                lines.append(f"| {d} | " + " | ".join(row) + " |")
+        if sec["family_ranking"]:
+            lines += ["", "Most effective attack families (pooled over domains):", "",
+                      "| rank | family | attack success (95% CI) | vs plain | note |",
+                      "|---|---|---|---|---|"]
+            for r in sec["family_ranking"]:
+                lift = "n/a" if r["lift_vs_plain"] is None else f"{r['lift_vs_plain'] * 100:+.1f} pp"
+                note = _note(r)
+                lines.append(f"| {r['rank']} | {r['family']} | {_ci(r)} | {lift} | {note} |")
+        if sec["strategy_ranking"]:
+            lines += ["", "Most effective individual strategies (transform chains):", "",
+                      "| strategy | family | attack success (95% CI) | note |", "|---|---|---|---|"]
+            for r in sec["strategy_ranking"]:
+                lines.append(f"| {r['strategy']} | {r['family']} | {_ci(r)} | {_note(r)} |")
+        if sec["over_refusal_by_family"]:
+            lines += ["", "Over-refusal on benign look-alikes under the same wrapper:", "",
+                      "| family | refused (95% CI) |", "|---|---|"]
+            for r in sec["over_refusal_by_family"]:
+                lines.append(f"| {r['family']} | {_ci(r)} |")
+        lines.append("")
+    for lim in section.get("limitations", []):
+        lines.append(f"- {lim}")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _colour(v: float | None) -> str:
+    if v is None:
+        return "#eeeeee"
+    green = int(255 - 175 * v)
+    return f"rgb(255,{green},{green})"
+
+
+def html(section: dict[str, Any]) -> str:
+    """The heatmap as a coloured table (white = no successful attacks, red = all succeeded)."""
+    parts: list[str] = []
+    for t, sec in section["targets"].items():
+        hm = sec["heatmap"]
+        parts.append(f"<h4>{_html.escape(t)}</h4><table class='heatmap'><tr><th>domain</th>"
+                     + "".join(f"<th>{_html.escape(f)}</th>" for f in hm["families"]) + "</tr>")
+        for i, d in enumerate(hm["domains"]):
+            cells = []
+            for j in range(len(hm["families"])):
+                v, n = hm["values"][i][j], hm["n"][i][j]
+                lo, hi = hm["ci_low"][i][j], hm["ci_high"][i][j]
+                title = f"n={n}, 95% CI {_pct(lo)}–{_pct(hi)}" if n else "not run"
+                cells.append(f"<td style='background:{_colour(v)}' title='{title}'>"
+                             f"{_pct(v) if n else '–'}<br><small>n={n or 0}</small></td>")
+            parts.append(f"<tr><th>{_html.escape(d)}</th>{''.join(cells)}</tr>")
+        parts.append("</table>")
+    md = markdown(section)
+    parts.append("<pre class='misuse-tables'>" + _html.escape(md) + "</pre>")
+    return "\n".join(parts)
