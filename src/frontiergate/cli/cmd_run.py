@@ -88,6 +88,8 @@ def register(app: typer.Typer) -> None:
         max_connections: int | None = typer.Option(None, "--max-connections", min=1),
         max_samples: int | None = typer.Option(None, "--max-samples", min=1),
         resume: str | None = typer.Option(None, "--resume", help="Continue an interrupted run by its id."),
+        sequential: bool = typer.Option(False, "--sequential", help="Stop sampling a domain once its risk level is "
+                                        "settled by an anytime-valid confidence sequence (fewer model calls)."),
         max_retries: int = typer.Option(4, "--max-retries", min=0, help="Retries per model call (429/5xx/timeouts)."),
         attempt_timeout: int = typer.Option(60, "--attempt-timeout", min=1, help="Seconds before one call attempt is abandoned."),
         log_buffer: int = typer.Option(1, "--log-buffer", min=1, help="Samples buffered before the log is written "
@@ -122,7 +124,7 @@ def register(app: typer.Typer) -> None:
             epochs=epochs, limit=limit, model_base_url=model_base_url, model_args=_parse_kv(model_arg, "-M"),
             model_roles=model_roles, roles=roles, task_args=_parse_task_args(task_arg),
             max_connections=max_connections, max_samples=max_samples, display=display, log_buffer=log_buffer,
-            max_retries=max_retries, attempt_timeout=attempt_timeout,
+            max_retries=max_retries, attempt_timeout=attempt_timeout, sequential=sequential,
         )
         result = start_run(opts)
         print_summary(result)

@@ -98,5 +98,7 @@ def ingest_log(s: Session, evaluation: EvaluationRow, log_path: Path) -> tuple[i
         for sc_res in header.results.scores:
             for mname, m in sc_res.metrics.items():
                 metrics[f"{sc_res.name}/{mname}"] = m.value
+    if header.results is not None and header.results.early_stopping is not None:
+        metrics["early_stopping"] = json.loads(header.results.early_stopping.model_dump_json())
     evaluation.task_metrics = metrics
     return n, errors

@@ -26,6 +26,7 @@ from frontiergate.analysis.compute import compute_findings
 from frontiergate.analysis.load import load_contexts
 from frontiergate.decision.engine import decide
 from frontiergate.errors import FrontiergateError, RunError
+from frontiergate.pipeline.early_stopping import ThresholdEarlyStopping
 from frontiergate.pipeline.ingest import ingest_log
 from frontiergate.pipeline.plan import PlannedEvaluation, plan_run
 from frontiergate.pipeline.targets import scrub, validate_target
@@ -64,6 +65,7 @@ class RunOptions:
     log_buffer: int | None = 1
     max_retries: int = 4
     attempt_timeout: int = 60
+    sequential: bool = False
     retry_on_error: int = 3
     display: str | None = None
     seed: int = 0
@@ -97,10 +99,23 @@ def _scenario_hash(tasks: list[Task]) -> str:
     return h.hexdigest()
 
 
-def _build_tasks(plan: list[PlannedEvaluation], limit: int | None) -> list[Task]:
+def _stopping_for(pe: PlannedEvaluation, policy: Policy) -> ThresholdEarlyStopping | None:
+    """Sequential stopping applies to evaluations whose domains decide on attack success."""
+    for dom in pe.domains:
+        for crit in policy.domains[dom].criteria:
+            if crit.metric == "attack_success_rate" and crit.direction == "higher_is_worse":
+                return ThresholdEarlyStopping(crit.thresholds, alpha=1 - policy.confidence,
+                                              min_samples=policy.domains[dom].min_samples or policy.min_samples)
+    return None
+
+
+def _build_tasks(plan: list[PlannedEvaluation], policy: Policy, sequential: bool = False) -> list[Task]:
     tasks: list[Task] = []
     for pe in plan:
         t = load_task(pe.task, pe.args)
+        stopping = _stopping_for(pe, policy) if sequential else None
+        if stopping is not None:
+            t = task_with(t, early_stopping=stopping)
         tasks.append(task_with(t, epochs=pe.epochs, tags=[_plan_tag(pe)]))
     return tasks
 
@@ -138,7 +153,7 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
     store = _store_for(opts)
     plan = plan_run(policy, quick=opts.quick, domains=opts.domains, epochs=opts.epochs,
                     extra_task_args=opts.task_args)
-    tasks = _build_tasks(plan, opts.limit)
+    tasks = _build_tasks(plan, policy, opts.sequential)
     manifest = {"run_id": run_id, "options": asdict(opts), "plan": [p.as_dict() for p in plan],
                 "policy_text": policy_text}
     (out_dir / "run.json").write_text(scrub(json.dumps(manifest, indent=2, sort_keys=True)), encoding="utf-8")
@@ -177,7 +192,7 @@ def resume_run(run_id: str, runs_dir: str = "runs", store_url: str | None = None
     opts.display = display
     policy = Policy.model_validate(yaml.safe_load(manifest["policy_text"]))
     plan = [PlannedEvaluation(p["task"], p["args"], p["epochs"], p["domains"]) for p in manifest["plan"]]
-    tasks = _build_tasks(plan, opts.limit)
+    tasks = _build_tasks(plan, policy, opts.sequential)
     with store.session() as s:
         r = s.get(RunRow, run_id)
         assert r is not None

@@ -88,7 +88,7 @@ def _family_ranking(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _mark_separation(rows: list[dict[str, Any]]) -> None:
     """A rank is only meaningful when its interval clears the next one's: say so per row."""
-    for r, nxt in zip(rows, [*rows[1:], None], strict=True):
+    for r, nxt in zip(rows, [*rows[1:], None][: len(rows)], strict=True):
         if nxt is None or r["ci_low"] is None or nxt["ci_high"] is None:
             r["separated_from_next"] = None
         else:

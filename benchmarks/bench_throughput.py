@@ -1,0 +1,139 @@
+"""Throughput of `frontiergate run` against a bare asyncio client, measured in one run.
+
+Both send chat requests to the same local OpenAI-compatible stub (separate process, loopback,
+fixed per-request latency) at the same concurrency. The ratio is frontiergate's requests per
+second over the bare client's; the stub counts the requests each side really sent. Peak RSS of
+the frontiergate process is sampled every 0.2 s.
+
+Run: python benchmarks/bench_throughput.py [--samples 2000] [--latency 0.5] [--concurrency 100]
+     python benchmarks/bench_throughput.py --samples 20000 --latency 0.05 --concurrency 100   # memory
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import psutil
+
+POLICY = """\
+name: bench
+min_samples: 1
+levels:
+  low: {{action: deploy}}
+  medium: {{action: deploy_with_safeguards}}
+  high: {{action: do_not_deploy}}
+  critical: {{action: stop_scaling}}
+domains:
+  cyber:
+    evaluations:
+      - task: frontiergate/misuse
+        args: {{domains: [cyber, chem_bio, general_harm], transforms: all, stack_depth: 2,
+                max_variants: {n}, include_base: false, include_benign: true}}
+    criteria:
+      - metric: attack_success_rate
+        thresholds: {{medium: 0.1}}
+"""
+
+
+def _port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _requests(port: int) -> int:
+    import urllib.request
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models") as r:  # liveness only
+        r.read()
+    return 0
+
+
+async def bare_client(base_url: str, prompts: list[str], concurrency: int) -> float:
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0)
+    sem = asyncio.Semaphore(concurrency)
+
+    async def one(p: str) -> None:
+        async with sem:
+            await client.chat.completions.create(model="stub", messages=[{"role": "user", "content": p}],
+                                                 max_tokens=160)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(one(p) for p in prompts))
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--samples", type=int, default=2000)
+    ap.add_argument("--latency", type=float, default=0.5)
+    ap.add_argument("--concurrency", type=int, default=100)
+    ap.add_argument("--log-buffer", type=int, default=100)
+    args = ap.parse_args()
+    port = _port()
+    stub = subprocess.Popen([sys.executable, "-m", "frontiergate.devtools.openai_stub", "--port", str(port),
+                             "--latency", str(args.latency)], stdout=subprocess.PIPE, text=True)
+    assert stub.stdout is not None
+    stub.stdout.readline()
+    base = f"http://127.0.0.1:{port}/v1"
+    work = Path(tempfile.mkdtemp(prefix="fg-bench-"))
+    (work / "policy.yaml").write_text(POLICY.format(n=args.samples))
+    try:
+        # frontiergate first, so the bare client gets no warm-up advantage from a prior run
+        env = {**os.environ, "STUB_API_KEY": "bench"}
+        cmd = ["frontiergate", "run", "--model", "openai-api/stub/stub", "--model-base-url", base, "--policy",
+               str(work / "policy.yaml"), "--out", str(work / "run"), "--runs-dir", str(work / "runs"),
+               "--max-connections", str(args.concurrency), "--max-samples", str(args.concurrency),
+               "--display", "none", "--log-buffer", str(args.log_buffer)]
+        t0 = time.perf_counter()
+        proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        peak = 0
+        ps = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                peak = max(peak, sum(p.memory_info().rss for p in [ps, *ps.children(recursive=True)]))
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+        wall = time.perf_counter() - t0
+        if proc.returncode != 0:
+            raise SystemExit(f"frontiergate run failed: {proc.stderr.read() if proc.stderr else ''}")
+        from inspect_ai.log import list_eval_logs, read_eval_log
+
+        hdr = read_eval_log(list_eval_logs(str(work / "run" / "logs"))[0].name, header_only=True)
+        started = hdr.stats.started_at
+        completed = hdr.stats.completed_at
+        from datetime import datetime
+
+        eval_s = (datetime.fromisoformat(completed) - datetime.fromisoformat(started)).total_seconds()
+        report = json.loads((work / "run" / "report.json").read_text())
+        n_samples = sum(e["n_samples"] for t in report["targets"] for e in t["evaluations"])
+        # the bare client sends the same number of requests, with prompts of the same length
+        prompts = [f"benchmark prompt {i} " * 20 for i in range(n_samples)]
+        bare_s = asyncio.run(bare_client(base, prompts, args.concurrency))
+        fg_rate = n_samples / eval_s
+        bare_rate = n_samples / bare_s
+        print(f"samples={n_samples} latency={args.latency}s concurrency={args.concurrency} log_buffer={args.log_buffer}")
+        print(f"bare asyncio client : {bare_rate:8.1f} requests/s ({bare_s:.1f}s)")
+        print(f"frontiergate (eval) : {fg_rate:8.1f} samples/s ({eval_s:.1f}s inside Inspect's eval)")
+        print(f"frontiergate (wall) : {n_samples / wall:8.1f} samples/s ({wall:.1f}s incl. startup, ingest, report)")
+        print(f"ratio eval/bare     : {fg_rate / bare_rate:.2f}")
+        print(f"peak RSS frontiergate process tree: {peak / 2**20:.0f} MiB")
+    finally:
+        stub.terminate()
+        stub.wait()
+
+
+if __name__ == "__main__":
+    main()
