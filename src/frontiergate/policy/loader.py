@@ -115,7 +115,8 @@ def load_policy(
             )
         if not isinstance(body, dict):
             continue
-        for i, ev in enumerate(body.get("evaluations") or []):
+        evals = body.get("evaluations")
+        for i, ev in enumerate(evals if isinstance(evals, list) else []):
             task = ev.get("task") if isinstance(ev, dict) else None
             if isinstance(task, str) and task_exists is not None and not task_exists(task):
                 line = _node_line(root, ("domains", name, "evaluations", i, "task"))
@@ -123,7 +124,8 @@ def load_policy(
                     f"{p}:{line}: domains.{name}.evaluations[{i}].task: unknown evaluation '{task}' "
                     "(not a frontiergate task, an installed Inspect task, or a file.py@task)"
                 )
-        for i, cr in enumerate(body.get("criteria") or []):
+        crits = body.get("criteria")
+        for i, cr in enumerate(crits if isinstance(crits, list) else []):
             metric = cr.get("metric") if isinstance(cr, dict) else None
             if isinstance(metric, str) and metric_exists is not None and not metric_exists(metric):
                 line = _node_line(root, ("domains", name, "criteria", i, "metric"))
