@@ -128,7 +128,7 @@ class OpenAIStub:
                 elif outcome == "malformed":
                     self._send(writer, 200, b'{"id": "x", "choices": [ {"message": ')
                 await writer.drain()
-        except (asyncio.IncompleteReadError, ConnectionError, ValueError):
+        except (asyncio.IncompleteReadError, asyncio.CancelledError, ConnectionError, ValueError):
             pass
         finally:
             if not writer.is_closing():
