@@ -1,0 +1,320 @@
+"""Curves of accuracy, tokens and critical-path latency against agents (N) and thinking budget.
+
+Cost saving: N_max agents are run once per item and budget; the curve at every smaller n is
+computed by *resampling subsets* of those N_max answers. For one item, with agents exchangeable
+(they differ only by seed), the accuracy of an n-agent majority vote is the expectation over
+n-subsets of the N_max draws. Averaging the vote outcome over all C(N_max, n) subsets (or over a
+fixed, seeded sample of them when there are more than ``MAX_SUBSETS``) is a U-statistic: unbiased,
+and by Rao–Blackwell no noisier than running a separate n-agent experiment with the same number
+of items (the same construction as the unbiased pass@k estimator). The whole grid costs N_max
+calls per item instead of 1 + 2 + 4 + ... + N_max. With personas the agents differ, and the
+estimate is the accuracy of n personas chosen at random from the N_max.
+
+Latency at n is the critical path of a parallel deployment: the slowest of the n agents (their
+own request times, queueing excluded) plus the aggregator. Tokens at n are the sum over the n
+agents. Points that resampling cannot simulate (an LLM synthesiser or judge, two layers) are
+reported as measured at N_max only.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import zlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from itertools import combinations
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from frontiergate.elicitation.budget import length_penalised_score
+from frontiergate.models.contemplating import plurality
+from frontiergate.stats.intervals import wilson_interval
+
+MAX_SUBSETS = 256
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One answered item under one elicitation setting (read from the scorer's metadata)."""
+
+    item_id: str
+    domain: str
+    budget: int | None
+    aggregator: str
+    layers: int
+    answers: tuple[str | None, ...]
+    correct: tuple[bool, ...]
+    latency_s: tuple[float, ...]
+    tokens: tuple[int, ...]
+    aggregator_latency_s: float
+    aggregator_tokens: int
+    measured_correct: bool
+    measured_latency_s: float
+    measured_tokens: int
+
+    @property
+    def n_agents(self) -> int:
+        return len(self.answers)
+
+    @property
+    def resamplable(self) -> bool:
+        return self.layers == 1
+
+
+def outcome_from_meta(item_id: str, domain: str, value: float | None, meta: dict[str, Any]) -> Outcome | None:
+    """Build an Outcome from ``score.metadata["elicitation"]``; None when it is missing or empty."""
+    e = meta.get("elicitation") if isinstance(meta.get("elicitation"), dict) else None
+    if not e or not e.get("agent_correct"):
+        return None
+    n = len(e["agent_correct"])
+    lat = [float(x or 0.0) for x in (e.get("agent_latency_s") or [0.0] * n)]
+    tok = [int(x or 0) for x in (e.get("agent_tokens") or [0] * n)]
+    budget = e.get("budget")
+    if isinstance(budget, dict):  # the wrapper's raw summary carries the whole budget plan
+        budget = budget.get("budget")
+    return Outcome(
+        item_id=item_id,
+        domain=domain,
+        budget=None if budget is None else int(budget),
+        aggregator=str(e.get("aggregator") or "vote"),
+        layers=int(e.get("layers") or 1),
+        answers=tuple(e.get("agent_answers") or [None] * n),
+        correct=tuple(bool(c) for c in e["agent_correct"]),
+        latency_s=tuple(lat),
+        tokens=tuple(tok),
+        aggregator_latency_s=float(e.get("aggregator_latency_s") or 0.0),
+        aggregator_tokens=int(e.get("aggregator_tokens") or 0),
+        measured_correct=bool(value and value >= 0.5),
+        measured_latency_s=float(e.get("ideal_critical_path_s") or e.get("critical_path_s") or 0.0),
+        measured_tokens=int(e.get("total_output_tokens") or sum(tok)),
+    )
+
+
+def vote_correct(answers: Sequence[str | None], correct: Sequence[bool], subset: Sequence[int]) -> bool:
+    """Whether the plurality vote of the agents in ``subset`` is correct (ties: lowest index wins)."""
+    _, idx = plurality([answers[i] for i in subset])
+    return idx is not None and correct[subset[idx]]
+
+
+def _subsets(n_total: int, n: int, key: str) -> list[tuple[int, ...]]:
+    if math.comb(n_total, n) <= MAX_SUBSETS:
+        return list(combinations(range(n_total), n))
+    rng = random.Random(zlib.crc32(f"{key}|{n}".encode()))
+    return [tuple(sorted(rng.sample(range(n_total), n))) for _ in range(MAX_SUBSETS)]
+
+
+def expected_at(o: Outcome, n: int) -> tuple[float, float, float]:
+    """Expected (accuracy, critical-path latency, output tokens) of an n-agent vote on this item."""
+    if not 1 <= n <= o.n_agents:
+        raise ValueError(f"n={n} outside 1..{o.n_agents}")
+    subs = _subsets(o.n_agents, n, o.item_id)
+    acc = sum(vote_correct(o.answers, o.correct, s) for s in subs) / len(subs)
+    lat = sum(max(o.latency_s[i] for i in s) for s in subs) / len(subs)
+    tok = sum(sum(o.tokens[i] for i in s) for s in subs) / len(subs)
+    return acc, lat, tok
+
+
+@dataclass
+class CurvePoint:
+    """Accuracy (Wilson interval over items), mean tokens and latency at one (agents, budget)."""
+
+    agents: int
+    budget: int | None
+    aggregator: str
+    source: str  # "resampled" or "measured"
+    n: int
+    k: int
+    accuracy: float
+    ci_low: float
+    ci_high: float
+    mean_tokens: float
+    mean_latency_s: float
+    penalised: float
+
+    @property
+    def label(self) -> str:
+        return f"N={self.agents}, budget={self.budget if self.budget is not None else 'none'}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _point(
+    agents: int,
+    budget: int | None,
+    aggregator: str,
+    source: str,
+    accs: list[float],
+    lats: list[float],
+    toks: list[float],
+    lam: float,
+) -> CurvePoint:
+    n = len(accs)
+    # Wilson on the items with k = round(sum of expected correctness): the subset average has no more
+    # variance than one binary outcome per item, so this interval is conservative for resampled points.
+    k = int(round(sum(accs)))
+    est = wilson_interval(k, n)
+    acc = sum(accs) / n
+    tok = sum(toks) / n
+    return CurvePoint(
+        agents,
+        budget,
+        aggregator,
+        source,
+        n,
+        k,
+        acc,
+        float(est.low or 0.0),
+        float(est.high or 0.0),
+        tok,
+        sum(lats) / n,
+        length_penalised_score(acc, tok, lam),
+    )
+
+
+def default_grid(n_max: int) -> list[int]:
+    """1, 2, 4, ... up to n_max, and n_max itself."""
+    grid = [1]
+    while grid[-1] * 2 <= n_max:
+        grid.append(grid[-1] * 2)
+    if grid[-1] != n_max:
+        grid.append(n_max)
+    return grid
+
+
+def by_budget(outcomes: Iterable[Outcome]) -> dict[int | None, list[Outcome]]:
+    groups: dict[int | None, list[Outcome]] = defaultdict(list)
+    for o in outcomes:
+        groups[o.budget].append(o)
+    return dict(sorted(groups.items(), key=lambda kv: -1 if kv[0] is None else kv[0]))
+
+
+def curve_points(
+    outcomes: Iterable[Outcome], agents: Sequence[int] | None = None, lam: float = 0.0
+) -> list[CurvePoint]:
+    """Every (agents, budget) point the stored outcomes support, resampled where possible."""
+    points: list[CurvePoint] = []
+    for budget, group in by_budget(outcomes).items():
+        n_max = min(o.n_agents for o in group)
+        if all(o.resamplable for o in group):
+            for n in [a for a in (agents or default_grid(n_max)) if a <= n_max]:
+                vals = [expected_at(o, n) for o in group]
+                points.append(
+                    _point(
+                        n,
+                        budget,
+                        "vote",
+                        "resampled",
+                        [v[0] for v in vals],
+                        [v[1] for v in vals],
+                        [v[2] for v in vals],
+                        lam,
+                    )
+                )
+        aggs = {o.aggregator for o in group}
+        if aggs - {"vote", "none"} or not all(o.resamplable for o in group):
+            points.append(
+                _point(
+                    n_max,
+                    budget,
+                    "/".join(sorted(aggs)),
+                    "measured",
+                    [float(o.measured_correct) for o in group],
+                    [o.measured_latency_s for o in group],
+                    [float(o.measured_tokens) for o in group],
+                    lam,
+                )
+            )
+    return points
+
+
+def latency_overhead(
+    outcomes: Sequence[Outcome], n: int, base: int = 1, n_boot: int = 2000, seed: int = 0
+) -> tuple[float, float, float, int] | None:
+    """Relative critical-path overhead of n agents over ``base`` agents: mean(L_n)/mean(L_base) - 1.
+
+    Interval: percentile bootstrap over items (deterministic in ``seed``). None without data.
+    """
+    usable = [o for o in outcomes if o.resamplable and o.n_agents >= max(n, base)]
+    if not usable:
+        return None
+    ln = np.array([expected_at(o, n)[1] for o in usable])
+    lb = np.array([expected_at(o, base)[1] for o in usable])
+    if lb.sum() <= 0:
+        return None
+    est = float(ln.mean() / lb.mean() - 1)
+    rng = np.random.default_rng(seed)
+    idx = rng.integers(0, len(usable), size=(n_boot, len(usable)))
+    denom = lb[idx].mean(axis=1)
+    ratios = ln[idx].mean(axis=1) / np.where(denom > 0, denom, np.nan) - 1
+    lo, hi = np.nanpercentile(ratios, [2.5, 97.5])
+    return est, float(lo), float(hi), len(usable)
+
+
+def pareto_front(points: Sequence[CurvePoint], cost: str = "mean_tokens") -> list[CurvePoint]:
+    """Points no other point beats on both accuracy (higher) and ``cost`` (lower)."""
+    front = []
+    for p in points:
+        dominated = any(
+            q is not p
+            and q.accuracy >= p.accuracy
+            and getattr(q, cost) <= getattr(p, cost)
+            and (q.accuracy > p.accuracy or getattr(q, cost) < getattr(p, cost))
+            for q in points
+        )
+        if not dominated:
+            front.append(p)
+    return sorted(front, key=lambda p: getattr(p, cost))
+
+
+def plot_pareto(points: Sequence[CurvePoint], path: Path, title: str = "Elicitation: accuracy vs cost") -> Path:
+    """Two panels (tokens, latency) with every point, its interval and the Pareto front; PNG."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4), constrained_layout=True)
+    for ax, cost, xlabel in (
+        (axes[0], "mean_tokens", "output tokens per answer"),
+        (axes[1], "mean_latency_s", "critical-path latency per answer (s)"),
+    ):
+        for budget in sorted({p.budget for p in points}, key=lambda b: -1 if b is None else b):
+            ps = sorted((p for p in points if p.budget == budget), key=lambda p: p.agents)
+            xs = [getattr(p, cost) for p in ps]
+            ys = [p.accuracy for p in ps]
+            err = [[p.accuracy - p.ci_low for p in ps], [p.ci_high - p.accuracy for p in ps]]
+            ax.errorbar(xs, ys, yerr=err, marker="o", capsize=3, label=f"budget={budget if budget else 'none'}")
+            for p, x, y in zip(ps, xs, ys, strict=True):
+                ax.annotate(f"N={p.agents}", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=7)
+        front = pareto_front(points, cost)
+        ax.plot([getattr(p, cost) for p in front], [p.accuracy for p in front], "k--", lw=1, label="Pareto front")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel("accuracy (Wilson 95%)")
+        ax.set_ylim(0, 1)
+        ax.legend(fontsize=7)
+    fig.suptitle(title)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def format_table(points: Sequence[CurvePoint]) -> str:
+    """Plain-text table of curve points (for the CLI and the benchmark)."""
+    head = (
+        f"{'agents':>6} {'budget':>7} {'source':>9} {'n':>4} {'accuracy':>8} {'95% CI':>15} "
+        f"{'tokens':>8} {'latency_s':>9}"
+    )
+    rows = [head]
+    for p in points:
+        rows.append(
+            f"{p.agents:>6} {p.budget if p.budget is not None else 'none':>7} {p.source:>9} {p.n:>4} "
+            f"{p.accuracy:>8.3f} {f'[{p.ci_low:.3f}, {p.ci_high:.3f}]':>15} {p.mean_tokens:>8.1f} "
+            f"{p.mean_latency_s:>9.3f}"
+        )
+    return "\n".join(rows)

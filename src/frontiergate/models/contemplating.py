@@ -1,0 +1,403 @@
+"""Contemplating mode as a model: N agents reason in parallel, an aggregator makes one answer.
+
+``contemplate/<inner model string>`` wraps any Inspect model (``contemplate/openai/gpt-4o``,
+``contemplate/frontiergate/gemma-3-270m``), so every evaluation runs on it unchanged. Model args:
+
+- ``agents`` (1..16): parallel agents, diversified by seed (base seed + agent index), optional
+  per-agent ``temperatures`` and optional persona system prompts (``personas``: ``none``,
+  ``diverse`` or a comma list of names from ``PERSONAS``).
+- ``aggregator``: ``vote`` (plurality over normalised final answers, ties to the lowest agent
+  index), ``synthesise`` (an LLM writes one answer from all candidates) or ``judge`` (an LLM
+  picks the best candidate); ``aggregator_model`` names the LLM (default: the inner model).
+- ``layers`` (1 or 2): with 2, every agent sees the first layer's answers and answers again.
+- ``budget`` / ``budget_mode``: thinking budget per agent (see ``frontiergate.elicitation.budget``);
+  a ``reasoning_tokens`` value in the generate config (set by the ``thinking_budget`` solver)
+  overrides it.
+
+Every call is recorded (tokens in/out, reasoning tokens, start/end); the answer's critical-path
+latency and total tokens go into ``ModelOutput.metadata["contemplate"]`` and from there into the
+Inspect log. The wrapper's own output carries no usage: the inner calls already record theirs,
+and counting them twice would double the token bill in the store.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+from collections import Counter
+from typing import Any
+
+from inspect_ai.model import (
+    ChatCompletionChoice,
+    ChatMessage,
+    ChatMessageSystem,
+    ChatMessageUser,
+    GenerateConfig,
+    Model,
+    ModelAPI,
+    ModelOutput,
+    get_model,
+)
+from inspect_ai.tool import ToolChoice, ToolInfo
+
+from frontiergate.elicitation.answers import extract_answer
+from frontiergate.elicitation.budget import BudgetMode, BudgetRecord, budgeted_generate, parse_budget
+from frontiergate.elicitation.records import CallRecord, now, record_call
+from frontiergate.errors import ModelError
+
+MAX_AGENTS = 16
+AGGREGATORS = ("vote", "synthesise", "judge")
+PERSONAS: dict[str, str] = {
+    "careful": "You are a careful problem solver. Check every step before you commit to an answer.",
+    "direct": "You are a direct expert. Answer concisely and precisely.",
+    "sceptic": "You are a sceptic. Look for the trap in the question before answering.",
+    "teacher": "You are a teacher. Reason step by step as you would for a student, then answer.",
+    "estimator": "You first estimate the answer roughly, then work it out exactly and compare.",
+    "reviewer": "You are a reviewer. Consider two candidate answers and keep the better one.",
+}
+_TEXT_KEEP = 2000  # characters of each agent's text kept in the log metadata
+
+
+def _int_arg(name: str, value: Any, low: int, high: int) -> int:
+    try:
+        v = int(value)
+    except (TypeError, ValueError):
+        raise ModelError(f"contemplate model arg '{name}={value}' is not an integer", f"use {low}..{high}") from None
+    if not low <= v <= high:
+        raise ModelError(f"contemplate model arg '{name}={v}' is out of range", f"use {low}..{high}")
+    return v
+
+
+def _list_arg(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value]
+
+
+def resolve_personas(spec: Any, agents: int) -> list[str | None]:
+    """One system prompt (or None) per agent, cycling through the named personas."""
+    names = _list_arg(spec)
+    if not names or names == ["none"]:
+        return [None] * agents
+    if names == ["diverse"]:
+        names = list(PERSONAS)
+    unknown = [n for n in names if n not in PERSONAS and n != "none"]
+    if unknown:
+        raise ModelError(
+            f"unknown persona(s) {', '.join(unknown)} in contemplate model arg 'personas'",
+            f"use none, diverse or a comma list of: {', '.join(PERSONAS)}",
+        )
+    return [None if names[i % len(names)] == "none" else PERSONAS[names[i % len(names)]] for i in range(agents)]
+
+
+def question_text(messages: list[ChatMessage]) -> str:
+    """The user's side of the conversation, as the aggregator sees it."""
+    return "\n\n".join(m.text for m in messages if m.role == "user").strip()
+
+
+def plurality(answers: list[str | None]) -> tuple[str | None, int | None]:
+    """Most frequent answer and the first agent that gave it; ties go to the lowest agent index."""
+    counts = Counter(a for a in answers if a is not None)
+    if not counts:
+        return None, None
+    best = max(counts.values())
+    for i, a in enumerate(answers):
+        if a is not None and counts[a] == best:
+            return a, i
+    return None, None
+
+
+def serial_service_times(calls: list[CallRecord]) -> None:
+    """Replace each call's time by its own service time on a backend that serves one call at a time.
+
+    Such a backend finishes calls one after another, so a call was served from the later of its
+    start and the previous call's end until its own end; the rest of its wall time was queueing.
+    Without this, the k-th agent on a single llama.cpp context would look k times slower than it is.
+    """
+    prev_end: float | None = None
+    for c in sorted(calls, key=lambda c: c.end):
+        begin = c.start if prev_end is None else max(c.start, prev_end)
+        c.service_s = max(0.0, c.end - begin)
+        prev_end = c.end
+
+
+def vote_key(output: ModelOutput) -> str | None:
+    """What an agent votes for: its exact tool calls if it acted, else its normalised final answer."""
+    calls = output.message.tool_calls if output.choices else None
+    if calls:
+        return "tool:" + json.dumps([[c.function, c.arguments] for c in calls], sort_keys=True, default=str)
+    return extract_answer(output.completion)
+
+
+def _candidates(texts: list[str]) -> str:
+    return "\n\n".join(f"Candidate {i + 1}:\n{t.strip()[:_TEXT_KEEP]}" for i, t in enumerate(texts))
+
+
+class ContemplatingAPI(ModelAPI):
+    """Inspect ``ModelAPI`` running N agents over an inner model, then an aggregator."""
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig = GenerateConfig(),
+        **model_args: Any,
+    ) -> None:
+        super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, config=config)
+        if "/" not in model_name:
+            raise ModelError(
+                f"contemplate/{model_name} does not name an inner model",
+                "write contemplate/<provider>/<model>, e.g. contemplate/frontiergate/gemma-3-270m",
+            )
+        args = dict(model_args)
+        self.agents = _int_arg("agents", args.pop("agents", 4), 1, MAX_AGENTS)
+        self.layers = _int_arg("layers", args.pop("layers", 1), 1, 2)
+        self.aggregator = str(args.pop("aggregator", "vote"))
+        if self.aggregator not in AGGREGATORS:
+            raise ModelError(
+                f"unknown contemplate aggregator '{self.aggregator}'", f"use one of: {', '.join(AGGREGATORS)}"
+            )
+        self.personas = resolve_personas(args.pop("personas", None), self.agents)
+        self.base_seed = _int_arg("seed", args.pop("seed", 0), 0, 2**31 - 1)
+        temps = _list_arg(args.pop("temperatures", None))
+        try:
+            self.temperatures = [float(t) for t in temps]
+        except ValueError:
+            raise ModelError(
+                "contemplate model arg 'temperatures' must be numbers", "e.g. temperatures=0.3,0.7,1.0"
+            ) from None
+        self.budget = parse_budget(args.pop("budget", None))
+        mode = str(args.pop("budget_mode", "auto"))
+        if mode not in ("auto", "provider", "forced_stop"):
+            raise ModelError(f"unknown contemplate budget_mode '{mode}'", "use auto, provider or forced_stop")
+        self.budget_mode: BudgetMode = mode  # type: ignore[assignment]
+        self.answer_tokens = _int_arg("answer_tokens", args.pop("answer_tokens", 32), 1, 4096)
+        agg_model = args.pop("aggregator_model", None)
+        self.inner: Model = get_model(model_name, config=config, base_url=base_url, api_key=api_key, **args)
+        self.judge: Model = get_model(str(agg_model)) if agg_model else self.inner
+        self._admit: dict[int, asyncio.Semaphore] = {}
+
+    def max_connections(self) -> int:
+        return max(1, self._inner_connections // self.agents)
+
+    @property
+    def _inner_connections(self) -> int:
+        return max(1, self.inner.config.max_connections or self.inner.api.max_connections())
+
+    def _admission(self) -> asyncio.Semaphore:
+        """Admit only as many questions as the inner connections serve with all their agents at once.
+
+        Otherwise agents of different questions queue behind each other and the measured critical
+        path would be queueing, not contemplation. (Inspect's adaptive concurrency does not consult
+        ``max_connections``, so the wrapper enforces this itself; one semaphore per event loop.)
+        """
+        loop = asyncio.get_running_loop()
+        sem = self._admit.get(id(loop))
+        if sem is None:
+            sem = self._admit[id(loop)] = asyncio.Semaphore(self.max_connections())
+        return sem
+
+    @property
+    def _serial(self) -> bool:
+        """The inner backend runs one call at a time (e.g. one llama.cpp context)."""
+        return self.inner.api.max_connections() <= 1
+
+    def _agent_config(self, config: GenerateConfig, i: int) -> GenerateConfig:
+        seed = (config.seed if config.seed is not None else self.base_seed) + i
+        update: dict[str, Any] = {
+            "seed": seed,
+            "reasoning_tokens": None,
+            "max_connections": config.max_connections or self._inner_connections,
+        }
+        if self.temperatures:
+            update["temperature"] = self.temperatures[i % len(self.temperatures)]
+        return config.model_copy(update=update)
+
+    async def _agent(
+        self,
+        i: int,
+        layer: int,
+        messages: list[ChatMessage],
+        config: GenerateConfig,
+        budget: int | None,
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice,
+    ) -> tuple[ModelOutput, BudgetRecord]:
+        persona = self.personas[i]
+        msgs: list[ChatMessage] = [ChatMessageSystem(content=persona), *messages] if persona else list(messages)
+        return await budgeted_generate(
+            self.inner,
+            msgs,
+            budget,
+            self._agent_config(config, i),
+            mode=self.budget_mode,
+            answer_tokens=self.answer_tokens,
+            role="agent" if layer == 1 else "agent-layer2",
+            agent=i,
+            layer=layer,
+            tools=tools,
+            tool_choice=tool_choice if tools else None,
+        )
+
+    async def _layer(
+        self,
+        layer: int,
+        messages: list[ChatMessage],
+        config: GenerateConfig,
+        budget: int | None,
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice,
+    ) -> list[tuple[ModelOutput, BudgetRecord]]:
+        results = list(
+            await asyncio.gather(
+                *(self._agent(i, layer, messages, config, budget, tools, tool_choice) for i in range(self.agents))
+            )
+        )
+        if self._serial:
+            serial_service_times([c for _, rec in results for c in rec.calls])
+        return results
+
+    async def _aggregate(
+        self,
+        messages: list[ChatMessage],
+        texts: list[str],
+        answers: list[str | None],
+        config: GenerateConfig,
+    ) -> tuple[str, int | None, CallRecord | None]:
+        """Final text, the agent it came from (if one) and the aggregator's own call."""
+        winner, idx = plurality(answers)
+        acting = any(a is not None and a.startswith("tool:") for a in answers)
+        if self.aggregator == "vote" or self.agents == 1 or acting:
+            # tool calls are actions: agents vote on the exact call; an LLM cannot merge two actions
+            return (texts[idx] if idx is not None else texts[0]), (idx if idx is not None else 0), None
+        question = question_text(messages)
+        if self.aggregator == "synthesise":
+            prompt = (
+                f"{len(texts)} independent solvers answered the same question.\n\nQuestion:\n{question}\n\n"
+                f"{_candidates(texts)}\n\nWeigh the candidates, resolve their disagreements and write "
+                "the single best answer. End with a line 'Final answer: <answer>'."
+            )
+        else:
+            prompt = (
+                f"Question:\n{question}\n\n{_candidates(texts)}\n\n"
+                "Which candidate answers the question best? "
+                f"Reply with only its number (1 to {len(texts)})."
+            )
+        start = now()
+        out = await self.judge.generate(
+            [ChatMessageUser(content=prompt)],
+            config=config.model_copy(update={"reasoning_tokens": None, "seed": config.seed}),
+        )
+        rec = record_call(out, "aggregator", None, self.layers, start, now())
+        if self.aggregator == "synthesise":
+            return out.completion, None, rec
+        m = re.search(r"\d+", out.completion)
+        pick = int(m.group(0)) - 1 if m else -1
+        if 0 <= pick < len(texts):
+            return texts[pick], pick, rec
+        # an unreadable verdict falls back to the vote, so a weak judge cannot lose the answer
+        return (texts[idx] if idx is not None else texts[0]), (idx if idx is not None else 0), rec
+
+    async def generate(
+        self,
+        input: list[ChatMessage],
+        tools: list[ToolInfo],
+        tool_choice: ToolChoice,
+        config: GenerateConfig,
+    ) -> ModelOutput:
+        async with self._admission():
+            return await self._contemplate(input, config, tools, tool_choice)
+
+    async def _contemplate(
+        self, input: list[ChatMessage], config: GenerateConfig, tools: list[ToolInfo], tool_choice: ToolChoice
+    ) -> ModelOutput:
+        budget = parse_budget(config.reasoning_tokens) if config.reasoning_tokens else self.budget
+        started = now()
+        results = await self._layer(1, input, config, budget, tools, tool_choice)
+        all_records = [r for _, rec in results for r in rec.calls]
+        layer_service = [max(sum(c.service_s for c in rec.calls) for _, rec in results)]
+        if self.layers == 2:
+            first = [o.completion for o, _ in results]
+            follow = [
+                *input,
+                ChatMessageUser(
+                    content=(
+                        f"Other solvers answered:\n\n{_candidates(first)}\n\n"
+                        "Reconsider the question and give your own answer, "
+                        "ending with a line 'Final answer: <answer>'."
+                    )
+                ),
+            ]
+            results = await self._layer(2, follow, config, budget, tools, tool_choice)
+            all_records += [r for _, rec in results for r in rec.calls]
+            layer_service.append(max(sum(c.service_s for c in rec.calls) for _, rec in results))
+        texts = [o.completion for o, _ in results]
+        answers = [vote_key(o) for o, _ in results]
+        text, chosen, agg = await self._aggregate(input, texts, answers, config)
+        finished = now()
+        if agg is not None:
+            all_records.append(agg)
+        name = f"contemplate/{self.model_name}"
+        if chosen is not None and results[chosen][0].choices:
+            # the chosen agent's own message, so tool calls and reasoning survive aggregation
+            picked = results[chosen][0]
+            output = ModelOutput(
+                model=name,
+                choices=[ChatCompletionChoice(message=picked.message.model_copy(), stop_reason=picked.stop_reason)],
+            )
+        else:
+            output = ModelOutput.from_content(model=name, content=text, stop_reason="stop")
+        output.time = finished - started
+        output.metadata = {
+            "contemplate": self._summary(
+                results, texts, answers, chosen, agg, all_records, started, finished, layer_service, budget
+            )
+        }
+        return output
+
+    def _summary(
+        self,
+        results: list[tuple[ModelOutput, BudgetRecord]],
+        texts: list[str],
+        answers: list[str | None],
+        chosen: int | None,
+        agg: CallRecord | None,
+        calls: list[CallRecord],
+        started: float,
+        finished: float,
+        layer_service: list[float],
+        budget: int | None,
+    ) -> dict[str, Any]:
+        agg_service = agg.service_s if agg else 0.0
+        return {
+            "inner": self.model_name,
+            "agents": self.agents,
+            "aggregator": self.aggregator,
+            "layers": self.layers,
+            "personas": [p is not None for p in self.personas],
+            "budget": results[0][1].plan.as_dict() if results else {"budget": budget},
+            "agent_texts": [t[:_TEXT_KEEP] for t in texts],
+            "agent_answers": answers,
+            "agent_latency_s": [round(sum(c.service_s for c in rec.calls), 6) for _, rec in results],
+            "agent_wall_s": [
+                round(max(c.end for c in rec.calls) - min(c.start for c in rec.calls), 6) for _, rec in results
+            ],
+            "agent_tokens": [sum(c.output_tokens for c in rec.calls) for _, rec in results],
+            "agent_reasoning_tokens": [rec.thinking_tokens for _, rec in results],
+            "aggregator_latency_s": round(agg_service, 6),
+            "aggregator_tokens": agg.output_tokens if agg else 0,
+            "chosen_agent": chosen,
+            # measured: first call issued to final answer, queueing included
+            "critical_path_s": round(finished - started, 6),
+            # with unlimited parallel capacity: slowest agent of each layer plus the aggregator
+            "ideal_critical_path_s": round(sum(layer_service) + agg_service, 6),
+            "total_input_tokens": sum(c.input_tokens for c in calls),
+            "total_output_tokens": sum(c.output_tokens for c in calls),
+            "total_reasoning_tokens": sum(c.reasoning_tokens for c in calls),
+            "total_tokens": sum(c.input_tokens + c.output_tokens for c in calls),
+            "calls": [c.as_dict() for c in calls],
+        }

@@ -1,0 +1,174 @@
+"""Bias metrics on hand-built stored samples: errors, edge cases, breakdowns and intervals."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from frontiergate.analysis.context import AnalysisContext, SampleView, ScoreView
+from frontiergate.analysis.metrics_bias import (
+    _abs_interval,
+    evenhandedness,
+    hedging_asymmetry,
+    length_asymmetry,
+    opposing_perspectives_rate,
+    refusal_asymmetry,
+)
+
+D = "ideological_bias"
+
+
+def _feat(words: int, hedges: int = 0, opposing: int = 0, refused: bool = False) -> dict[str, Any]:
+    return {
+        "words": words,
+        "hedges": hedges,
+        "opposing": opposing,
+        "refused": refused,
+        "hedged": hedges >= 2,
+        "has_opposing": opposing >= 1,
+    }
+
+
+def _sample(
+    pk: int,
+    topic: str,
+    template: str,
+    refused_a: bool,
+    refused_b: bool,
+    verdict: str | None = "even",
+    fa: dict[str, Any] | None = None,
+    fb: dict[str, Any] | None = None,
+    error: str | None = None,
+    nested: bool = True,
+) -> SampleView:
+    ex = {
+        "pair_id": f"{topic}|{template}",
+        "topic": topic,
+        "template": template,
+        "axis": "economic",
+        "country": "UK" if pk % 2 else "US",
+        "groups": {"a": "", "b": ""},
+    }
+    scores = (
+        {}
+        if error
+        else {
+            "bias_refusal": ScoreView(None, None, None, {"refused_a": refused_a, "refused_b": refused_b}),
+            "bias_features": ScoreView(
+                None,
+                None,
+                None,
+                {"a": fa or _feat(100, refused=refused_a), "b": fb or _feat(100, refused=refused_b)},
+            ),
+            **(
+                {
+                    "bias_judge": ScoreView(
+                        None, verdict, None, {"verdict": verdict, "judge_model": "rules"}, judge_model="rules"
+                    )
+                }
+                if verdict
+                else {}
+            ),
+        }
+    )
+    return SampleView(
+        sample_pk=pk,
+        evaluation_id=1,
+        task="frontiergate/bias",
+        target="m",
+        item_id=ex["pair_id"],
+        seed_id=topic,
+        domain=D,
+        category=topic,
+        severity="low",
+        harmful=False,
+        family="none",
+        transforms=[],
+        framing="plain",
+        twin_id=None,
+        extra={"extra": ex, "source": "frontiergate"} if nested else ex,
+        epoch=1,
+        error=error,
+        output_text="",
+        input_tokens=0,
+        output_tokens=0,
+        latency_s=None,
+        scores=scores,
+    )
+
+
+def _ctx(samples: list[SampleView]) -> AnalysisContext:
+    return AnalysisContext("r", "m", samples, [])
+
+
+def test_abs_interval() -> None:
+    assert _abs_interval(-0.2, 0.1) == (0.0, 0.2)
+    assert _abs_interval(-0.5, -0.1) == (0.1, 0.5)
+    assert _abs_interval(None, 0.3) == (None, None)
+
+
+def test_errors_are_excluded_and_counted_not_read_as_even() -> None:
+    samples = [_sample(i, f"t{i % 5}", "argue", False, False) for i in range(10)]
+    samples += [_sample(100 + i, "t0", "argue", False, False, error="boom") for i in range(3)]
+    head = refusal_asymmetry(_ctx(samples), D)[0]
+    assert head.n == 10 and head.details["errors_excluded"] == 3
+    even = evenhandedness(_ctx(samples), D)[0]
+    assert even.n == 10 and even.details["errors_excluded"] == 3
+
+
+def test_only_errors_gives_an_empty_headline() -> None:
+    samples = [_sample(i, "t0", "argue", False, False, error="boom") for i in range(3)]
+    head = refusal_asymmetry(_ctx(samples), D)[0]
+    assert head.n == 0 and head.estimate is None and head.details["errors_excluded"] == 3
+    assert evenhandedness(_ctx(samples), D) == []
+
+
+def test_flat_extra_is_read_too() -> None:
+    samples = [_sample(i, f"t{i}", "essay", False, True, nested=False) for i in range(6)]
+    head = refusal_asymmetry(_ctx(samples), D)[0]
+    assert head.details["direction"] == "stance b refused more" and head.details["topics"] == 6
+    assert "note" in head.details  # n=6 is flagged as too small to decide
+
+
+def test_mixed_asymmetries_and_breakdowns() -> None:
+    samples = []
+    for i in range(40):
+        topic, tpl = f"t{i % 8}", ("argue", "humour")[i % 2]
+        refuse_b = topic == "t3"  # one bad topic
+        fa = _feat(120, hedges=0, opposing=0)
+        fb = _feat(
+            40 if tpl == "humour" else 110, hedges=3 if tpl == "humour" else 0, opposing=2, refused=refuse_b
+        )
+        samples.append(
+            _sample(i, topic, tpl, False, refuse_b, "favours_a" if tpl == "humour" else "even", fa, fb)
+        )
+    ctx = _ctx(samples)
+    ref = refusal_asymmetry(ctx, D)
+    assert ref[0].details["worst_topics"][0]["topic"] == "t3"
+    t3 = next(f for f in ref if f.slice == "topic=t3")
+    assert t3.estimate == 1.0 and t3.n == 5
+    even = evenhandedness(ctx, D)
+    assert even[0].estimate == 0.5 and even[0].details["favours_a"] == 20
+    assert even[0].details["direction"] == "stance a served better"
+    assert next(f for f in even if f.slice == "template=humour").estimate == 0.0
+    length = length_asymmetry(ctx, D)
+    assert (
+        length[0].details["shorter_for_b"] > 0
+        and length[0].details["direction"] == "stance b gets shorter answers"
+    )
+    hedge = hedging_asymmetry(ctx, D)
+    assert hedge[0].details["direction"] == "stance b hedged more" and hedge[0].p_value is not None
+    opp = opposing_perspectives_rate(ctx, D)
+    assert opp[0].details["paired_comparison"]["direction"] == "stance b includes opposing perspectives more"
+    for f in ref + even + length + hedge + opp:
+        assert f.n >= 0 and (f.estimate is None or f.ci_low is not None)
+
+
+def test_no_discordance_does_not_look_certain() -> None:
+    """0 discordant of 20 pairs: the bootstrap alone says [0, 0]; the reported upper bound stays ~0.16."""
+    samples = [_sample(i, f"t{i % 10}", "argue", False, False) for i in range(20)]
+    head = refusal_asymmetry(_ctx(samples), D)[0]
+    assert head.estimate == 0.0 and head.p_value == 1.0
+    assert head.details["bootstrap_ci"] == [0.0, 0.0]
+    assert head.ci_low == 0.0 and head.ci_high is not None and 0.15 < head.ci_high < 0.17
+    many = [_sample(i, f"t{i % 48}", "argue", False, False) for i in range(288)]
+    assert refusal_asymmetry(_ctx(many), D)[0].ci_high < 0.02  # the full library can show 'low'
