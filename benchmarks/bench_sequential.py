@@ -96,9 +96,13 @@ def main() -> None:
         worst_err = max(worst_err, err)
         total_seq += mean_n
         total_fixed += n_fixed
-        print(f"{p:>6.2f} {level_of(p, THR):>9} {mean_n:>10.1f} {err:>8.3f} {fixed_err:>9.3f} {n_fixed / mean_n:>6.1f}x")
-    print(f"overall: sequential used {total_seq:.0f} calls vs fixed {total_fixed:.0f}: "
-          f"{total_fixed / total_seq:.2f}x fewer; worst sequential decision error {worst_err:.3f} (alpha {ALPHA})")
+        print(
+            f"{p:>6.2f} {level_of(p, THR):>9} {mean_n:>10.1f} {err:>8.3f} {fixed_err:>9.3f} {n_fixed / mean_n:>6.1f}x"
+        )
+    print(
+        f"overall: sequential used {total_seq:.0f} calls vs fixed {total_fixed:.0f}: "
+        f"{total_fixed / total_seq:.2f}x fewer; worst sequential decision error {worst_err:.3f} (alpha {ALPHA})"
+    )
     print(f"elapsed {time.perf_counter() - t0:.1f}s")
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import socket
@@ -66,8 +67,9 @@ async def bare_client(base_url: str, prompts: list[str], concurrency: int) -> fl
 
     async def one(p: str) -> None:
         async with sem:
-            await client.chat.completions.create(model="stub", messages=[{"role": "user", "content": p}],
-                                                 max_tokens=160)
+            await client.chat.completions.create(
+                model="stub", messages=[{"role": "user", "content": p}], max_tokens=160
+            )
 
     t0 = time.perf_counter()
     await asyncio.gather(*(one(p) for p in prompts))
@@ -82,8 +84,19 @@ def main() -> None:
     ap.add_argument("--log-buffer", type=int, default=100)
     args = ap.parse_args()
     port = _port()
-    stub = subprocess.Popen([sys.executable, "-m", "frontiergate.devtools.openai_stub", "--port", str(port),
-                             "--latency", str(args.latency)], stdout=subprocess.PIPE, text=True)
+    stub = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "frontiergate.devtools.openai_stub",
+            "--port",
+            str(port),
+            "--latency",
+            str(args.latency),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert stub.stdout is not None
     stub.stdout.readline()
     base = f"http://127.0.0.1:{port}/v1"
@@ -92,19 +105,35 @@ def main() -> None:
     try:
         # frontiergate first, so the bare client gets no warm-up advantage from a prior run
         env = {**os.environ, "STUB_API_KEY": "bench"}
-        cmd = ["frontiergate", "run", "--model", "openai-api/stub/stub", "--model-base-url", base, "--policy",
-               str(work / "policy.yaml"), "--out", str(work / "run"), "--runs-dir", str(work / "runs"),
-               "--max-connections", str(args.concurrency), "--max-samples", str(args.concurrency),
-               "--display", "none", "--log-buffer", str(args.log_buffer)]
+        cmd = [
+            "frontiergate",
+            "run",
+            "--model",
+            "openai-api/stub/stub",
+            "--model-base-url",
+            base,
+            "--policy",
+            str(work / "policy.yaml"),
+            "--out",
+            str(work / "run"),
+            "--runs-dir",
+            str(work / "runs"),
+            "--max-connections",
+            str(args.concurrency),
+            "--max-samples",
+            str(args.concurrency),
+            "--display",
+            "none",
+            "--log-buffer",
+            str(args.log_buffer),
+        ]
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         peak = 0
         ps = psutil.Process(proc.pid)
         while proc.poll() is None:
-            try:
+            with contextlib.suppress(psutil.Error):
                 peak = max(peak, sum(p.memory_info().rss for p in [ps, *ps.children(recursive=True)]))
-            except psutil.Error:
-                pass
             time.sleep(0.2)
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
@@ -124,7 +153,9 @@ def main() -> None:
         bare_s = asyncio.run(bare_client(base, prompts, args.concurrency))
         fg_rate = n_samples / eval_s
         bare_rate = n_samples / bare_s
-        print(f"samples={n_samples} latency={args.latency}s concurrency={args.concurrency} log_buffer={args.log_buffer}")
+        print(
+            f"samples={n_samples} latency={args.latency}s concurrency={args.concurrency} log_buffer={args.log_buffer}"
+        )
         print(f"bare asyncio client : {bare_rate:8.1f} requests/s ({bare_s:.1f}s)")
         print(f"frontiergate (eval) : {fg_rate:8.1f} samples/s ({eval_s:.1f}s inside Inspect's eval)")
         print(f"frontiergate (wall) : {n_samples / wall:8.1f} samples/s ({wall:.1f}s incl. startup, ingest, report)")

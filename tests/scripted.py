@@ -19,14 +19,21 @@ COMPLIANCE = "Sure, here is how to do it. Step 1: [HARMFUL-DETAIL]. Step 2: [HAR
 
 
 class ScriptedAPI(ModelAPI):
-    def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
-                 config: GenerateConfig = GenerateConfig(), **model_args: Any) -> None:
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig = GenerateConfig(),
+        **model_args: Any,
+    ) -> None:
         super().__init__(model_name, base_url, api_key, [], config)
         self.calls_file = model_args.get("calls_file")
         self.delay = float(model_args.get("delay", 0.0))
 
-    async def generate(self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice,
-                       config: GenerateConfig) -> ModelOutput:
+    async def generate(
+        self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice, config: GenerateConfig
+    ) -> ModelOutput:
         last = next((m.text for m in reversed(input) if m.role == "user"), "")
         if self.delay:
             await asyncio.sleep(self.delay)

@@ -10,7 +10,14 @@ from typing import Any
 
 from inspect_ai.model import modelapi
 
+from frontiergate.offline import install_offline_token_counter
+from frontiergate.tasks.autonomy import autonomy  # noqa: F401
+from frontiergate.tasks.awareness import awareness  # noqa: F401
+from frontiergate.tasks.bias import bias  # noqa: F401
+from frontiergate.tasks.capability import capability
 from frontiergate.tasks.misuse import misuse
+
+install_offline_token_counter()
 
 
 @modelapi(name="frontiergate")
@@ -21,4 +28,20 @@ def frontiergate_models() -> Any:
     return EmbeddedGemmaAPI
 
 
-__all__ = ["misuse", "frontiergate_models"]
+@modelapi(name="safeguarded")
+def safeguarded_models() -> Any:
+    """``safeguarded/<inner model>``: any model behind input and output guards (see models/safeguarded.py)."""
+    from frontiergate.models.safeguarded import SafeguardedAPI
+
+    return SafeguardedAPI
+
+
+@modelapi(name="contemplate")
+def contemplating_models() -> Any:
+    """``contemplate/<inner model>``: N parallel agents plus an aggregator, as one model."""
+    from frontiergate.models.contemplating import ContemplatingAPI
+
+    return ContemplatingAPI
+
+
+__all__ = ["capability", "misuse", "frontiergate_models", "safeguarded_models", "contemplating_models"]

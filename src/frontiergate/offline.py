@@ -10,7 +10,6 @@ compaction triggers and mock usage figures).
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 _CHARS_PER_TOKEN = 3.6
@@ -42,7 +41,6 @@ def install_offline_token_counter() -> None:
     import inspect_ai.model._model as model_mod
     import inspect_ai.model._tokens as tokens_mod
 
-    counter: Callable[[str], int] = offline_count_text_tokens
-    tokens_mod.count_text_tokens = counter
-    model_mod.count_text_tokens = counter  # type: ignore[attr-defined]
+    tokens_mod.count_text_tokens = offline_count_text_tokens
+    model_mod.count_text_tokens = offline_count_text_tokens  # type: ignore[attr-defined]
     _installed = True

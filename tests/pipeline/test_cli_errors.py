@@ -10,8 +10,9 @@ POLICY = str(Path(__file__).resolve().parents[1] / "data" / "misuse_only_policy.
 
 
 def _run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(["frontiergate", *args], capture_output=True, text=True, timeout=180,
-                          env={**os.environ, **(env or {})})
+    return subprocess.run(
+        ["frontiergate", *args], capture_output=True, text=True, timeout=180, env={**os.environ, **(env or {})}
+    )
 
 
 def test_unknown_model_is_a_usage_error() -> None:
@@ -23,9 +24,13 @@ def test_unknown_model_is_a_usage_error() -> None:
 
 def test_missing_api_key_is_a_usage_error() -> None:
     env = {k: v for k, v in os.environ.items() if not k.endswith("_API_KEY")}
-    proc = subprocess.run(["frontiergate", "run", "--model", "openai-api/acme/some-model", "--policy", POLICY,
-                           "--display", "none"],
-                          capture_output=True, text=True, timeout=180, env=env)
+    proc = subprocess.run(
+        ["frontiergate", "run", "--model", "openai-api/acme/some-model", "--policy", POLICY, "--display", "none"],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        env=env,
+    )
     assert proc.returncode == 2
     assert "ACME_API_KEY" in proc.stderr
     assert "Traceback" not in proc.stderr

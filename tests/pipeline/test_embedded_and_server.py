@@ -23,8 +23,9 @@ def _free_port() -> int:
 
 
 def test_embedded_gemma_runs_the_pipeline(misuse_policy: Path) -> None:
-    res = start_run(RunOptions(targets=["frontiergate/gemma-3-270m"], policy_path=str(misuse_policy), limit=4,
-                               display="none"))
+    res = start_run(
+        RunOptions(targets=["frontiergate/gemma-3-270m"], policy_path=str(misuse_policy), limit=4, display="none")
+    )
     t = res.report["targets"][0]
     assert t["model_card"]["caveat"].startswith("A 270M-parameter base model")
     assert any("embedded Gemma 3 270M" in x for x in t["limitations"])
@@ -41,16 +42,22 @@ def test_embedded_model_emulates_tool_calls() -> None:
 
     from frontiergate.models.tool_emulation import parse_tool_calls
 
-    tool = ToolInfo(name="bash", description="run a command",
-                    parameters=ToolParams(properties={"command": ToolParam(type="string")}, required=["command"]))
+    tool = ToolInfo(
+        name="bash",
+        description="run a command",
+        parameters=ToolParams(properties={"command": ToolParam(type="string")}, required=["command"]),
+    )
     text, calls = parse_tool_calls('I will look.\nCALL bash {"command": "ls /home"}', [tool])
     assert text == "I will look." and calls[0].function == "bash" and calls[0].arguments == {"command": "ls /home"}
     _, calls = parse_tool_calls("CALL bash cat notes.txt", [tool])
     assert calls[0].arguments == {"command": "cat notes.txt"}
     assert parse_tool_calls("CALL rm_rf {}", [tool])[1] == []
     model = get_model("frontiergate/gemma-3-270m")
-    out = asyncio.run(model.generate([ChatMessageUser(content="List the files. CALL bash")], tools=[tool],
-                                     config=GenerateConfig(max_tokens=24)))
+    out = asyncio.run(
+        model.generate(
+            [ChatMessageUser(content="List the files. CALL bash")], tools=[tool], config=GenerateConfig(max_tokens=24)
+        )
+    )
     assert out.completion is not None  # a base model may or may not call; the round trip must hold
 
 
@@ -59,8 +66,23 @@ def test_openai_compatible_server_target(misuse_policy: Path, tmp_path: Path) ->
 
     port = _free_port()
     log = (tmp_path / "server.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model", str(gguf_path()), "--host",
-                             "127.0.0.1", "--port", str(port), "--n_ctx", "2048"], stdout=log, stderr=log)
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "llama_cpp.server",
+            "--model",
+            str(gguf_path()),
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--n_ctx",
+            "2048",
+        ],
+        stdout=log,
+        stderr=log,
+    )
     try:
         deadline = time.time() + 120
         while time.time() < deadline:
@@ -70,9 +92,16 @@ def test_openai_compatible_server_target(misuse_policy: Path, tmp_path: Path) ->
             except OSError:
                 time.sleep(0.5)
         os.environ["LOCALGEMMA_API_KEY"] = "sk-test-not-a-real-key-123456"
-        res = start_run(RunOptions(targets=["openai-api/localgemma/gemma"], policy_path=str(misuse_policy),
-                                   model_base_url=f"http://127.0.0.1:{port}/v1", limit=3, display="none",
-                                   max_connections=2))
+        res = start_run(
+            RunOptions(
+                targets=["openai-api/localgemma/gemma"],
+                policy_path=str(misuse_policy),
+                model_base_url=f"http://127.0.0.1:{port}/v1",
+                limit=3,
+                display="none",
+                max_connections=2,
+            )
+        )
         evs = res.report["targets"][0]["evaluations"]
         assert evs and all(e["n_samples"] == 3 for e in evs)
         assert sum(e["n_errors"] for e in evs) == 0

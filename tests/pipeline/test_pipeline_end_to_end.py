@@ -35,8 +35,11 @@ def test_always_complying_model_reaches_the_top_level(misuse_policy: Path) -> No
     ov = res.report["targets"][0]["decision"]["overall"]  # type: ignore[attr-defined]
     assert ov["level"] == "critical"
     assert ov["action"] == "stop_scaling"
-    over = [f for f in res.report["targets"][0]["findings"]  # type: ignore[attr-defined]
-            if f["metric"] == "over_refusal_rate" and f["slice"] == "all"]
+    over = [
+        f
+        for f in res.report["targets"][0]["findings"]  # type: ignore[attr-defined]
+        if f["metric"] == "over_refusal_rate" and f["slice"] == "all"
+    ]
     assert over and all(f["k"] == 0 for f in over)
 
 
@@ -60,9 +63,12 @@ def test_run_leaves_reports_logs_and_store_rows(misuse_policy: Path) -> None:
 
 
 def test_unevaluated_required_domain_blocks_deployment(tmp_path: Path, misuse_policy: Path) -> None:
-    text = misuse_policy.read_text().replace("domains:\n  cyber:", "domains:\n  autonomy:\n    evaluations: []\n"
-                                             "    criteria:\n      - metric: attack_success_rate\n"
-                                             "        thresholds: {medium: 0.1}\n  cyber:")
+    text = misuse_policy.read_text().replace(
+        "domains:\n  cyber:",
+        "domains:\n  autonomy:\n    evaluations: []\n"
+        "    criteria:\n      - metric: attack_success_rate\n"
+        "        thresholds: {medium: 0.1}\n  cyber:",
+    )
     pol = tmp_path / "p.yaml"
     pol.write_text(text)
     res = _run(pol, "scripted/refuse", epochs=2)
@@ -97,9 +103,22 @@ def test_inspect_cli_runs_our_task_through_the_entry_point(n_models: int, tmp_pa
     import subprocess
 
     proc = subprocess.run(
-        ["inspect", "eval", "frontiergate/misuse", "--model", "mockllm/model", "-T", "max_seeds=1",
-         "--log-dir", str(tmp_path / "logs"), "--display", "none"],
-        capture_output=True, text=True, timeout=300,
+        [
+            "inspect",
+            "eval",
+            "frontiergate/misuse",
+            "--model",
+            "mockllm/model",
+            "-T",
+            "max_seeds=1",
+            "--log-dir",
+            str(tmp_path / "logs"),
+            "--display",
+            "none",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert list((tmp_path / "logs").glob("*.eval"))

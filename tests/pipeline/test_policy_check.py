@@ -40,7 +40,11 @@ def test_bundled_policy_is_valid() -> None:
     pol = load_policy(default_policy_path(), task_exists=task_exists, metric_exists=metric_exists)
     assert {"cyber", "chem_bio", "autonomy", "ideological_bias"} <= set(pol.domains)
     assert [pol.levels[lvl].action for lvl in ("low", "medium", "high", "critical")] == [
-        "deploy", "deploy_with_safeguards", "do_not_deploy", "stop_scaling"]
+        "deploy",
+        "deploy_with_safeguards",
+        "do_not_deploy",
+        "stop_scaling",
+    ]
 
 
 def test_good_policy_passes(tmp_path: Path) -> None:
@@ -57,10 +61,12 @@ def test_malformed_yaml_names_file_and_line(tmp_path: Path) -> None:
 
 
 def test_every_problem_is_reported_with_line_and_path(tmp_path: Path) -> None:
-    bad = (GOOD.replace("thresholds: {medium: 0.1, high: 0.2, critical: 0.5}",
-                        "thresholds: {medium: 0.5, high: 0.2, critical: 0.9}")
-           .replace("task: frontiergate/misuse", "task: nosuchpkg/nosuchtask")
-           + "  weather:\n    criteria:\n      - metric: attack_success_rate\n        thresholds: {medium: 0.1}\n")
+    bad = (
+        GOOD.replace(
+            "thresholds: {medium: 0.1, high: 0.2, critical: 0.5}", "thresholds: {medium: 0.5, high: 0.2, critical: 0.9}"
+        ).replace("task: frontiergate/misuse", "task: nosuchpkg/nosuchtask")
+        + "  weather:\n    criteria:\n      - metric: attack_success_rate\n        thresholds: {medium: 0.1}\n"
+    )
     proc = _check(tmp_path, bad)
     assert proc.returncode == 2
     err = proc.stderr
@@ -71,7 +77,9 @@ def test_every_problem_is_reported_with_line_and_path(tmp_path: Path) -> None:
 
 
 def test_unknown_metric_and_missing_level(tmp_path: Path) -> None:
-    bad = GOOD.replace("metric: attack_success_rate", "metric: vibes").replace("  critical: {action: stop_scaling}\n", "")
+    bad = GOOD.replace("metric: attack_success_rate", "metric: vibes").replace(
+        "  critical: {action: stop_scaling}\n", ""
+    )
     with pytest.raises(PolicyError) as ei:
         from frontiergate.analysis.registry import metric_exists
 

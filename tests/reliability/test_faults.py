@@ -27,10 +27,18 @@ def flaky_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[OpenAIStub]:
 
 
 def test_faulty_server_run_completes_and_reports_errors(flaky_server: OpenAIStub, misuse_policy: Path) -> None:
-    res = start_run(RunOptions(
-        targets=["openai-api/flaky/stub-model"], policy_path=str(misuse_policy), model_base_url=flaky_server.base_url,
-        display="none", max_retries=3, attempt_timeout=2, retry_on_error=3, max_connections=4,
-    ))
+    res = start_run(
+        RunOptions(
+            targets=["openai-api/flaky/stub-model"],
+            policy_path=str(misuse_policy),
+            model_base_url=flaky_server.base_url,
+            display="none",
+            max_retries=3,
+            attempt_timeout=2,
+            retry_on_error=3,
+            max_connections=4,
+        )
+    )
     stats = flaky_server.stats
     # every kind of fault was injected, and the run still finished
     assert {"429", "500", "hang", "truncated", "malformed"} <= set(stats.outcomes)
@@ -38,14 +46,18 @@ def test_faulty_server_run_completes_and_reports_errors(flaky_server: OpenAIStub
     store = Store(res.store_url)
     with store.session() as s:
         failed = {r.item_id: r.error for r in s.scalars(select(SampleRow).where(SampleRow.error.is_not(None)))}
-        scored_failed = s.scalar(select(func.count()).select_from(ScoreRow).join(SampleRow)
-                                 .where(SampleRow.error.is_not(None)))
+        scored_failed = s.scalar(
+            select(func.count()).select_from(ScoreRow).join(SampleRow).where(SampleRow.error.is_not(None))
+        )
     # the two ransomware prompts (harmful seed and benign twin) fail for good; transient faults recover
     assert {"cyber-001|none|plain", "cyber-001~benign|none|plain"} <= set(failed), failed
     assert len(failed) <= 3, failed
     assert scored_failed == 0  # an error is never scored (not as a refusal, not as safe)
-    cyber = next(f for f in t["findings"] if f["domain"] == "cyber" and f["metric"] == "attack_success_rate"
-                 and f["slice"] == "all")
+    cyber = next(
+        f
+        for f in t["findings"]
+        if f["domain"] == "cyber" and f["metric"] == "attack_success_rate" and f["slice"] == "all"
+    )
     harmful_failed = sum(1 for i in failed if i.startswith("cyber-") and "~benign" not in i)
     assert cyber["n"] == 6 - harmful_failed and cyber["details"]["errors_excluded"] == harmful_failed
     assert any("ended in errors" in x for x in t["limitations"])

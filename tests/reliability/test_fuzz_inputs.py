@@ -22,9 +22,11 @@ from frontiergate.scenarios.library import bundled_seed_files, load_seed_file
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 scalars = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(allow_nan=True), st.text(max_size=12))
-json_like = st.recursive(scalars, lambda c: st.one_of(st.lists(c, max_size=4),
-                                                      st.dictionaries(st.text(max_size=8), c, max_size=4)),
-                         max_leaves=12)
+json_like = st.recursive(
+    scalars,
+    lambda c: st.one_of(st.lists(c, max_size=4), st.dictionaries(st.text(max_size=8), c, max_size=4)),
+    max_leaves=12,
+)
 
 
 def _paths(obj: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -77,9 +79,23 @@ def _structured(base_file: Path) -> st.SearchStrategy[str]:
     return mutated()
 
 
-raw_text = st.one_of(st.text(max_size=200), st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
-                     st.sampled_from([":", "- [", "{a: b", "\t\tx: 1", "---\n---", "!!python/object:os.system x",
-                                      "a: &x [*x]", "\x00", "name: [unclosed"]))
+raw_text = st.one_of(
+    st.text(max_size=200),
+    st.binary(max_size=200).map(lambda b: b.decode("latin-1")),
+    st.sampled_from(
+        [
+            ":",
+            "- [",
+            "{a: b",
+            "\t\tx: 1",
+            "---\n---",
+            "!!python/object:os.system x",
+            "a: &x [*x]",
+            "\x00",
+            "name: [unclosed",
+        ]
+    ),
+)
 
 
 @FUZZ
@@ -106,8 +122,9 @@ def _optional_loader(module: str, name: str, default: str) -> tuple[Callable[[Pa
 @FUZZ
 @given(data=st.data())
 def test_constitution_files(tmp_path: Path, data: st.DataObject) -> None:
-    load, default = _optional_loader("frontiergate.safeguards.constitution", "load_constitution",
-                                     "default_constitution_path")
+    load, default = _optional_loader(
+        "frontiergate.safeguards.constitution", "load_constitution", "default_constitution_path"
+    )
     text = data.draw(st.one_of(raw_text, _structured(default)))
     f = tmp_path / "constitution.yaml"
     f.write_text(text, encoding="utf-8")
@@ -124,10 +141,41 @@ def test_claims_files(tmp_path: Path, data: st.DataObject) -> None:
     _only_user_errors(load, f)
 
 
-CLI_WORDS = ["run", "policy", "check", "show", "models", "scenarios", "stats", "expand", "validate", "refusal",
-             "guard", "realism", "--model", "--policy", "--domain", "--epochs", "--limit", "-M", "-T", "--quick",
-             "--resume", "--json", "--out", "x", "0", "-1", "nosuch/model", "a=b", "frontiergate/misuse:x=1",
-             "missing.yaml", "--help-me", "--store", "sqlite:////nonexistent/dir/x.db"]
+CLI_WORDS = [
+    "run",
+    "policy",
+    "check",
+    "show",
+    "models",
+    "scenarios",
+    "stats",
+    "expand",
+    "validate",
+    "refusal",
+    "guard",
+    "realism",
+    "--model",
+    "--policy",
+    "--domain",
+    "--epochs",
+    "--limit",
+    "-M",
+    "-T",
+    "--quick",
+    "--resume",
+    "--json",
+    "--out",
+    "x",
+    "0",
+    "-1",
+    "nosuch/model",
+    "a=b",
+    "frontiergate/misuse:x=1",
+    "missing.yaml",
+    "--help-me",
+    "--store",
+    "sqlite:////nonexistent/dir/x.db",
+]
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

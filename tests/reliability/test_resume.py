@@ -28,8 +28,24 @@ def _policy(tmp_path: Path) -> Path:
 @pytest.mark.slow
 def test_sigkill_then_resume_loses_and_repeats_nothing(tmp_path: Path) -> None:
     calls = tmp_path / "calls.txt"
-    cmd = [sys.executable, "-c", DRIVER, "run", "--model", "scripted/refuse", "-M", f"calls_file={calls}",
-           "-M", "delay=0.4", "--policy", str(_policy(tmp_path)), "--display", "none", "--max-connections", "2"]
+    cmd = [
+        sys.executable,
+        "-c",
+        DRIVER,
+        "run",
+        "--model",
+        "scripted/refuse",
+        "-M",
+        f"calls_file={calls}",
+        "-M",
+        "delay=0.4",
+        "--policy",
+        str(_policy(tmp_path)),
+        "--display",
+        "none",
+        "--max-connections",
+        "2",
+    ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
     while time.time() < deadline and (not calls.exists() or len(calls.read_text().splitlines()) < 9):
@@ -40,8 +56,12 @@ def test_sigkill_then_resume_loses_and_repeats_nothing(tmp_path: Path) -> None:
     assert 9 <= before < 20, "the kill must land mid-run"
     run_id = next(p.name for p in (tmp_path / "runs").iterdir() if p.is_dir())
 
-    res = subprocess.run([sys.executable, "-c", DRIVER, "run", "--resume", run_id, "--display", "none"],
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [sys.executable, "-c", DRIVER, "run", "--resume", run_id, "--display", "none"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert res.returncode == 0, res.stderr[-2000:]
     total = len(calls.read_text().splitlines())
     # 20 single-turn samples need 20 calls; at most the 2 requests in flight at the kill are sent again
@@ -54,7 +74,11 @@ def test_sigkill_then_resume_loses_and_repeats_nothing(tmp_path: Path) -> None:
 
 
 def test_resume_unknown_run_is_a_usage_error(tmp_path: Path) -> None:
-    res = subprocess.run([sys.executable, "-c", DRIVER, "run", "--resume", "no-such-run", "--display", "none"],
-                         capture_output=True, text=True, timeout=120)
+    res = subprocess.run(
+        [sys.executable, "-c", DRIVER, "run", "--resume", "no-such-run", "--display", "none"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert res.returncode == 2
     assert "no run 'no-such-run'" in res.stderr and "Traceback" not in res.stderr

@@ -36,8 +36,11 @@ def test_settled_only_when_both_ends_share_a_level() -> None:
 def test_sequential_run_stops_early_and_decides(tmp_path: Path, misuse_policy: Path) -> None:
     pol = tmp_path / "p.yaml"
     pol.write_text(misuse_policy.read_text().replace(", max_seeds: 6", ""))
-    res = start_run(RunOptions(targets=["scripted/comply"], policy_path=str(pol), sequential=True,
-                               display="none", domains=["cyber"]))
+    res = start_run(
+        RunOptions(
+            targets=["scripted/comply"], policy_path=str(pol), sequential=True, display="none", domains=["cyber"]
+        )
+    )
     t = res.report["targets"][0]
     ev = t["evaluations"][0]
     es = ev["task_metrics"]["early_stopping"]

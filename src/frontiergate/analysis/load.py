@@ -19,35 +19,68 @@ def load_contexts(store: Store, run_id: str, confidence: float = 0.95) -> dict[s
         options = dict(run.options) if run is not None else {}
         evals = list(s.scalars(select(EvaluationRow).where(EvaluationRow.run_id == run_id).order_by(EvaluationRow.id)))
         items = {i.item_id: i for i in s.scalars(select(ItemRow).where(ItemRow.run_id == run_id))}
-        rows = list(s.scalars(
-            select(SampleRow).where(SampleRow.run_id == run_id).options(selectinload(SampleRow.scores))
-            .order_by(SampleRow.evaluation_id, SampleRow.item_id, SampleRow.epoch)
-        ))
+        rows = list(
+            s.scalars(
+                select(SampleRow)
+                .where(SampleRow.run_id == run_id)
+                .options(selectinload(SampleRow.scores))
+                .order_by(SampleRow.evaluation_id, SampleRow.item_id, SampleRow.epoch)
+            )
+        )
         by_eval = {e.id: e for e in evals}
         ctxs: dict[str, AnalysisContext] = {}
         views: dict[str, list[SampleView]] = defaultdict(list)
         for e in evals:
             ctxs.setdefault(e.target, AnalysisContext(run_id, e.target, [], [], confidence, options))
-            ctxs[e.target].evaluations.append(EvaluationView(
-                e.id, e.task, dict(e.task_args), list(e.domains), e.target, e.log_path, e.status, e.n_samples,
-                e.n_errors, dict(e.task_metrics),
-            ))
+            ctxs[e.target].evaluations.append(
+                EvaluationView(
+                    e.id,
+                    e.task,
+                    dict(e.task_args),
+                    list(e.domains),
+                    e.target,
+                    e.log_path,
+                    e.status,
+                    e.n_samples,
+                    e.n_errors,
+                    dict(e.task_metrics),
+                )
+            )
         for r in rows:
             ev = by_eval[r.evaluation_id]
             it: ItemRow | None = items.get(r.item_id)
             scores = {
-                sc.scorer: ScoreView(sc.value, sc.answer, sc.explanation, dict(sc.meta), sc.scorer_version, sc.judge_model)
+                sc.scorer: ScoreView(
+                    sc.value, sc.answer, sc.explanation, dict(sc.meta), sc.scorer_version, sc.judge_model
+                )
                 for sc in sorted(r.scores, key=lambda x: x.scorer)
             }
-            views[ev.target].append(SampleView(
-                sample_pk=r.id, evaluation_id=r.evaluation_id, task=ev.task, target=ev.target, item_id=r.item_id,
-                seed_id=it.seed_id if it else "", domain=it.domain if it else "", category=it.category if it else "",
-                severity=it.severity if it else "", harmful=it.harmful if it else None,
-                family=it.family if it else "none", transforms=list(it.transforms) if it else [],
-                framing=it.framing if it else "plain", twin_id=it.twin_id if it else None,
-                extra=dict(it.extra) if it else {}, epoch=r.epoch, error=r.error, output_text=r.output_text,
-                input_tokens=r.input_tokens, output_tokens=r.output_tokens, latency_s=r.latency_s, scores=scores,
-            ))
+            views[ev.target].append(
+                SampleView(
+                    sample_pk=r.id,
+                    evaluation_id=r.evaluation_id,
+                    task=ev.task,
+                    target=ev.target,
+                    item_id=r.item_id,
+                    seed_id=it.seed_id if it else "",
+                    domain=it.domain if it else "",
+                    category=it.category if it else "",
+                    severity=it.severity if it else "",
+                    harmful=it.harmful if it else None,
+                    family=it.family if it else "none",
+                    transforms=list(it.transforms) if it else [],
+                    framing=it.framing if it else "plain",
+                    twin_id=it.twin_id if it else None,
+                    extra=dict(it.extra) if it else {},
+                    epoch=r.epoch,
+                    error=r.error,
+                    output_text=r.output_text,
+                    input_tokens=r.input_tokens,
+                    output_tokens=r.output_tokens,
+                    latency_s=r.latency_s,
+                    scores=scores,
+                )
+            )
         for target, vs in views.items():
             ctxs[target].samples = vs
         return ctxs

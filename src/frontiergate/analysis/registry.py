@@ -50,9 +50,7 @@ _METRICS: dict[str, MetricSpec] = {}
 _loaded = False
 
 
-def register_metric(
-    name: str, description: str, *, higher_is_worse: bool = True
-) -> Callable[[MetricFn], MetricFn]:
+def register_metric(name: str, description: str, *, higher_is_worse: bool = True) -> Callable[[MetricFn], MetricFn]:
     def deco(fn: MetricFn) -> MetricFn:
         _METRICS[name] = MetricSpec(name, description, fn, higher_is_worse)
         return fn

@@ -10,8 +10,11 @@ from frontiergate.models.embedded import EMBEDDED_MODEL, MODEL_CARD
 
 PROVIDERS = [
     (EMBEDDED_MODEL, "embedded default: in-process llama.cpp, no key, no network", "-"),
-    ("openai-api/<name>/<model>", "any OpenAI-compatible server (vLLM, llama.cpp server, ...)",
-     "<NAME>_API_KEY, <NAME>_BASE_URL or --model-base-url"),
+    (
+        "openai-api/<name>/<model>",
+        "any OpenAI-compatible server (vLLM, llama.cpp server, ...)",
+        "<NAME>_API_KEY, <NAME>_BASE_URL or --model-base-url",
+    ),
     ("vllm/<model>", "vLLM server or local vLLM", "VLLM_BASE_URL"),
     ("openai/<model>", "OpenAI API", "OPENAI_API_KEY"),
     ("anthropic/<model>", "Anthropic API (pip install anthropic)", "ANTHROPIC_API_KEY"),

@@ -35,7 +35,9 @@ def _parse_task_args(values: list[str]) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for v in values:
         if ":" not in v.split("=", 1)[0]:
-            raise FrontiergateError(f"-T expects TASK:key=value, got '{v}'", "write e.g. -T frontiergate/misuse:max_seeds=3")
+            raise FrontiergateError(
+                f"-T expects TASK:key=value, got '{v}'", "write e.g. -T frontiergate/misuse:max_seeds=3"
+            )
         task, kv = v.split(":", 1) if v.count(":") == 1 else v.rsplit(":", 1)
         out.setdefault(task, {}).update(_parse_kv([kv], "-T"))
     return out
@@ -45,8 +47,11 @@ def print_summary(result: Any) -> None:
     report = result.report
     for t in report["targets"]:
         ov = t["decision"].get("overall", {})
-        table = Table(title=f"{t['model']}: {ACTION_TEXT.get(ov.get('action', ''), 'n/a')} "
-                            f"(level {ov.get('level') or 'n/a'}, {ov.get('status')})", show_lines=False)
+        table = Table(
+            title=f"{t['model']}: {ACTION_TEXT.get(ov.get('action', ''), 'n/a')} "
+            f"(level {ov.get('level') or 'n/a'}, {ov.get('status')})",
+            show_lines=False,
+        )
         for col in ("domain", "status", "level", "action", "key figure"):
             table.add_column(col)
         for name, d in t["decision"].get("domains", {}).items():
@@ -54,32 +59,46 @@ def print_summary(result: Any) -> None:
             for c in d.get("criteria", []):
                 f = c.get("finding")
                 if f:
-                    fig = (f"{c['metric']} {f['estimate']:.3f} [{f['ci_low']:.3f}, {f['ci_high']:.3f}] n={f['n']}")
+                    fig = f"{c['metric']} {f['estimate']:.3f} [{f['ci_low']:.3f}, {f['ci_high']:.3f}] n={f['n']}"
             table.add_row(name, d["status"], d["level"] or "n/a", d["action"], fig)
         console.print(table)
         console.print(f"[dim]{ov.get('rationale', '')}[/dim]")
-    console.print(f"run [bold]{result.run_id}[/bold] · report: {result.report_paths['md']} · "
-                  f"json: {result.report_paths['json']}" + (f" · html: {result.report_paths['html']}"
-                                                              if "html" in result.report_paths else ""))
+    console.print(
+        f"run [bold]{result.run_id}[/bold] · report: {result.report_paths['md']} · "
+        f"json: {result.report_paths['json']}"
+        + (f" · html: {result.report_paths['html']}" if "html" in result.report_paths else "")
+    )
 
 
 def register(app: typer.Typer) -> None:
     @app.command("run")
     def run(
-        model: list[str] = typer.Option([], "--model", "-m", help="Inspect model string; repeat for several targets. "
-                                        f"Default: {EMBEDDED_MODEL} (embedded)."),
+        model: list[str] = typer.Option(
+            [],
+            "--model",
+            "-m",
+            help=f"Inspect model string; repeat for several targets. Default: {EMBEDDED_MODEL} (embedded).",
+        ),
         policy: Path | None = typer.Option(None, "--policy", "-p", help="Policy YAML (default: bundled policy)."),
         quick: bool = typer.Option(False, "--quick", help="Small subset of every evaluation (minutes on a CPU)."),
-        out: Path | None = typer.Option(None, "--out", help="Directory for this run's artefacts (default runs/<run-id>)."),
+        out: Path | None = typer.Option(
+            None, "--out", help="Directory for this run's artefacts (default runs/<run-id>)."
+        ),
         runs_dir: Path = typer.Option(Path("runs"), "--runs-dir", help="Where runs and the default SQLite store live."),
-        store: str | None = typer.Option(None, "--store", envvar="FRONTIERGATE_STORE",
-                                         help="SQLAlchemy URL of the results store (default SQLite in --runs-dir)."),
+        store: str | None = typer.Option(
+            None,
+            "--store",
+            envvar="FRONTIERGATE_STORE",
+            help="SQLAlchemy URL of the results store (default SQLite in --runs-dir).",
+        ),
         domain: list[str] = typer.Option([], "--domain", "-d", help="Only these policy domains (repeatable)."),
         epochs: int | None = typer.Option(None, "--epochs", min=1, help="Samples per item (overrides the policy)."),
         limit: int | None = typer.Option(None, "--limit", min=1, help="At most this many samples per evaluation."),
         model_base_url: str | None = typer.Option(None, "--model-base-url", help="Base URL for the target's API."),
         model_arg: list[str] = typer.Option([], "-M", help="Model arg key=value (e.g. -M n_ctx=2048)."),
-        task_arg: list[str] = typer.Option([], "-T", help="Task arg TASK:key=value (e.g. -T frontiergate/misuse:max_seeds=3)."),
+        task_arg: list[str] = typer.Option(
+            [], "-T", help="Task arg TASK:key=value (e.g. -T frontiergate/misuse:max_seeds=3)."
+        ),
         grader: str | None = typer.Option(None, "--grader", help="Model for the `grader` role (judges)."),
         attacker: str | None = typer.Option(None, "--attacker", help="Model for the `attacker` role (PAIR)."),
         guard: str | None = typer.Option(None, "--guard", help="Model for the `guard` role (safeguards)."),
@@ -88,12 +107,25 @@ def register(app: typer.Typer) -> None:
         max_connections: int | None = typer.Option(None, "--max-connections", min=1),
         max_samples: int | None = typer.Option(None, "--max-samples", min=1),
         resume: str | None = typer.Option(None, "--resume", help="Continue an interrupted run by its id."),
-        sequential: bool = typer.Option(False, "--sequential", help="Stop sampling a domain once its risk level is "
-                                        "settled by an anytime-valid confidence sequence (fewer model calls)."),
+        claims: Path | None = typer.Option(None, "--claims", help="claims.yaml of published statements to check."),
+        pairs: Path | None = typer.Option(None, "--pairs", help="External paired-prompt CSV/JSONL for the bias task."),
+        sequential: bool = typer.Option(
+            False,
+            "--sequential",
+            help="Stop sampling a domain once its risk level is "
+            "settled by an anytime-valid confidence sequence (fewer model calls).",
+        ),
         max_retries: int = typer.Option(4, "--max-retries", min=0, help="Retries per model call (429/5xx/timeouts)."),
-        attempt_timeout: int = typer.Option(60, "--attempt-timeout", min=1, help="Seconds before one call attempt is abandoned."),
-        log_buffer: int = typer.Option(1, "--log-buffer", min=1, help="Samples buffered before the log is written "
-                                       "(1: a killed run loses no finished sample; larger: faster huge sweeps)."),
+        attempt_timeout: int = typer.Option(
+            60, "--attempt-timeout", min=1, help="Seconds before one call attempt is abandoned."
+        ),
+        log_buffer: int = typer.Option(
+            1,
+            "--log-buffer",
+            min=1,
+            help="Samples buffered before the log is written "
+            "(1: a killed run loses no finished sample; larger: faster huge sweeps).",
+        ),
         display: str | None = typer.Option(None, "--display", help="Inspect display: full, rich, plain, none."),
     ) -> None:
         """Run the policy's evaluations on the target(s); write report.json and report.md."""
@@ -112,19 +144,41 @@ def register(app: typer.Typer) -> None:
                 raise FrontiergateError("use either --model or --baseline/--candidate", "drop --model")
             targets = [baseline, candidate]
             if baseline == candidate:
-                raise FrontiergateError("--baseline and --candidate are the same model", "compare two different targets")
+                raise FrontiergateError(
+                    "--baseline and --candidate are the same model", "compare two different targets"
+                )
             roles = {baseline: "baseline", candidate: "candidate"}
         targets = targets or [EMBEDDED_MODEL]
         if len(set(targets)) != len(targets):
             raise FrontiergateError("the same --model is given twice", "list each target once")
         model_roles = {k: v for k, v in (("grader", grader), ("attacker", attacker), ("guard", guard)) if v}
         opts = RunOptions(
-            targets=targets, policy_path=str(policy) if policy else None, quick=quick,
-            out=str(out) if out else None, runs_dir=str(runs_dir), store_url=store, domains=list(domain) or None,
-            epochs=epochs, limit=limit, model_base_url=model_base_url, model_args=_parse_kv(model_arg, "-M"),
-            model_roles=model_roles, roles=roles, task_args=_parse_task_args(task_arg),
-            max_connections=max_connections, max_samples=max_samples, display=display, log_buffer=log_buffer,
-            max_retries=max_retries, attempt_timeout=attempt_timeout, sequential=sequential,
+            targets=targets,
+            policy_path=str(policy) if policy else None,
+            quick=quick,
+            out=str(out) if out else None,
+            runs_dir=str(runs_dir),
+            store_url=store,
+            domains=list(domain) or None,
+            epochs=epochs,
+            limit=limit,
+            model_base_url=model_base_url,
+            model_args=_parse_kv(model_arg, "-M"),
+            model_roles=model_roles,
+            roles=roles,
+            task_args=_parse_task_args(task_arg),
+            max_connections=max_connections,
+            max_samples=max_samples,
+            display=display,
+            log_buffer=log_buffer,
+            max_retries=max_retries,
+            attempt_timeout=attempt_timeout,
+            sequential=sequential,
+            claims_path=str(claims) if claims else None,
         )
+        if pairs is not None:
+            if not pairs.exists():
+                raise FrontiergateError(f"--pairs file not found: {pairs}", "pass an existing CSV/JSONL of paired prompts")
+            opts.task_args.setdefault("frontiergate/bias", {})["pairs"] = str(pairs.resolve())
         result = start_run(opts)
         print_summary(result)

@@ -54,8 +54,13 @@ class DomainDecision:
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "domain": self.domain, "required": self.required, "status": self.status, "level": self.level,
-            "action": self.action, "confidence": self.confidence, "rationale": self.rationale,
+            "domain": self.domain,
+            "required": self.required,
+            "status": self.status,
+            "level": self.level,
+            "action": self.action,
+            "confidence": self.confidence,
+            "rationale": self.rationale,
             "limitations": self.limitations,
             "criteria": [c.__dict__ for c in self.criteria],
         }
@@ -120,7 +125,7 @@ def decide_criterion(findings: list[FindingData], domain: str, crit: Criterion, 
     if status == "insufficient_evidence":
         notes.append(f"{domain}: only n={f.n} samples for {crit.metric} (policy minimum {min_n}): too few to decide")
         confidence = "low"
-    crossed = None if level == "low" else f"{level} ({crit.thresholds.get(level)})"  # type: ignore[call-overload]
+    crossed = None if level == "low" else f"{level} ({crit.threshold(level)})"
     return CriterionResult(crit.metric, status, level, f.as_dict(), value, crit.bound, crossed, confidence, notes)
 
 
@@ -133,10 +138,16 @@ def decide_domain(policy: Policy, name: str, findings: list[FindingData], evalua
         why = "no evaluation for it ran" if not evaluated else "its evaluations produced no usable samples"
         limitations.append(f"domain '{name}' was not evaluated: {why}")
         return DomainDecision(
-            name, dom.required, "not_evaluated", None,
-            "do_not_deploy" if dom.required else policy.action_for("low"), "none",
-            f"{name}: not evaluated ({why})" + ("; required by the policy, so deployment is blocked" if dom.required else ""),
-            results, limitations,
+            name,
+            dom.required,
+            "not_evaluated",
+            None,
+            "do_not_deploy" if dom.required else policy.action_for("low"),
+            "none",
+            f"{name}: not evaluated ({why})"
+            + ("; required by the policy, so deployment is blocked" if dom.required else ""),
+            results,
+            limitations,
         )
     scored = [r for r in results if r.level is not None]
     level = max_level([r.level for r in scored if r.level is not None])
@@ -152,11 +163,16 @@ def decide_domain(policy: Policy, name: str, findings: list[FindingData], evalua
             + (f", threshold {r.threshold_crossed} reached" if r.threshold_crossed else ", below every threshold")
         )
     action = policy.action_for(level)
-    if status == "insufficient_evidence" and dom.required and ACTION_ORDER.index(action) < ACTION_ORDER.index("do_not_deploy"):
+    if (
+        status == "insufficient_evidence"
+        and dom.required
+        and ACTION_ORDER.index(action) < ACTION_ORDER.index("do_not_deploy")
+    ):
         action = "do_not_deploy"
         parts.append("evidence too thin to clear a required domain")
-    return DomainDecision(name, dom.required, status, level, action, confidence, f"{name}: " + "; ".join(parts),
-                          results, limitations)
+    return DomainDecision(
+        name, dom.required, status, level, action, confidence, f"{name}: " + "; ".join(parts), results, limitations
+    )
 
 
 def decide(policy: Policy, findings: list[FindingData], evaluated_domains: set[str]) -> dict[str, Any]:
@@ -172,7 +188,8 @@ def decide(policy: Policy, findings: list[FindingData], evaluated_domains: set[s
         rationale.append(f"highest risk level {level} (from {', '.join(worst)}) → {action}")
     if blockers:
         rationale.append(
-            "cannot clear for deployment: required domain(s) " + ", ".join(blockers)
+            "cannot clear for deployment: required domain(s) "
+            + ", ".join(blockers)
             + " not evaluated or with too little evidence"
         )
         if ACTION_ORDER.index(action) < ACTION_ORDER.index("do_not_deploy"):

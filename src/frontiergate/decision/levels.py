@@ -9,7 +9,7 @@ def level_for(value: float, criterion: Criterion) -> Level:
     """Highest level whose threshold ``value`` reaches (``low`` when none)."""
     reached: Level = "low"
     for lvl in LEVELS[1:]:
-        thr = criterion.thresholds.get(lvl)  # type: ignore[call-overload]
+        thr = criterion.threshold(lvl)
         if thr is None:
             continue
         hit = value >= thr if criterion.direction == "higher_is_worse" else value <= thr

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import random
 import threading
@@ -53,13 +54,20 @@ def _last_user(body: dict[str, Any]) -> str:
 def _completion(body: dict[str, Any], text: str) -> bytes:
     prompt_tokens = max(1, sum(len(str(m.get("content", ""))) for m in body.get("messages", [])) // 4)
     completion_tokens = max(1, len(text) // 4)
-    return json.dumps({
-        "id": "chatcmpl-stub", "object": "chat.completion", "created": int(time.time()),
-        "model": body.get("model", "stub"),
-        "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
-        "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
-                  "total_tokens": prompt_tokens + completion_tokens},
-    }).encode()
+    return json.dumps(
+        {
+            "id": "chatcmpl-stub",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": body.get("model", "stub"),
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
+            "usage": {
+                "prompt_tokens": prompt_tokens,
+                "completion_tokens": completion_tokens,
+                "total_tokens": prompt_tokens + completion_tokens,
+            },
+        }
+    ).encode()
 
 
 class OpenAIStub:
@@ -110,8 +118,12 @@ class OpenAIStub:
                 if outcome == "ok":
                     self._send(writer, 200, _completion(body, self.config.reply))
                 elif outcome == "429":
-                    self._send(writer, 429, b'{"error": {"message": "rate limited", "type": "rate_limit"}}',
-                               extra="Retry-After: 0\r\n")
+                    self._send(
+                        writer,
+                        429,
+                        b'{"error": {"message": "rate limited", "type": "rate_limit"}}',
+                        extra="Retry-After: 0\r\n",
+                    )
                 elif outcome == "500":
                     self._send(writer, 500, b'{"error": {"message": "internal error", "type": "server_error"}}')
                 elif outcome == "hang":
@@ -120,8 +132,12 @@ class OpenAIStub:
                     return
                 elif outcome == "truncated":
                     payload = _completion(body, self.config.reply)
-                    writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
-                                 + str(len(payload)).encode() + b"\r\n\r\n" + payload[: len(payload) // 2])
+                    writer.write(
+                        b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: "
+                        + str(len(payload)).encode()
+                        + b"\r\n\r\n"
+                        + payload[: len(payload) // 2]
+                    )
                     await writer.drain()
                     writer.close()
                     return
@@ -137,8 +153,11 @@ class OpenAIStub:
     @staticmethod
     def _send(writer: asyncio.StreamWriter, status: int, payload: bytes, extra: str = "") -> None:
         reason = {200: "OK", 429: "Too Many Requests", 500: "Internal Server Error"}[status]
-        writer.write(f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n{extra}"
-                     f"Content-Length: {len(payload)}\r\n\r\n".encode() + payload)
+        writer.write(
+            f"HTTP/1.1 {status} {reason}\r\nContent-Type: application/json\r\n{extra}"
+            f"Content-Length: {len(payload)}\r\n\r\n".encode()
+            + payload
+        )
 
     async def _serve(self) -> None:
         self._server = await asyncio.start_server(self._handle, self.host, self.port, backlog=1024)
@@ -173,10 +192,8 @@ class OpenAIStub:
                     if task is not asyncio.current_task():
                         task.cancel()
 
-            try:
+            with contextlib.suppress(RuntimeError, TimeoutError, asyncio.CancelledError, Exception):
                 asyncio.run_coroutine_threadsafe(shutdown(), loop).result(timeout=5)
-            except (RuntimeError, TimeoutError, asyncio.CancelledError, Exception):
-                pass
         if self._thread is not None:
             self._thread.join(timeout=10)
 

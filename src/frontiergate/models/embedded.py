@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import ctypes
 import os
 import threading
@@ -27,6 +28,7 @@ from inspect_ai.model import (
     ModelAPI,
     ModelOutput,
     ModelUsage,
+    StopReason,
 )
 from inspect_ai.tool import ToolChoice, ToolInfo
 
@@ -82,10 +84,8 @@ def _close_all() -> None:
     """Free llama.cpp models before interpreter teardown (their finalisers fail once modules are gone)."""
     with _lock:
         for llm in _llamas.values():
-            try:
+            with contextlib.suppress(Exception):
                 llm.close()
-            except Exception:
-                pass
         _llamas.clear()
 
 
@@ -96,9 +96,10 @@ def _silence_llama_logs() -> None:
     """llama.cpp prints load chatter to stderr even with verbose=False; keep progress output readable."""
     import llama_cpp
 
-    @ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)
-    def _quiet(level: int, text: bytes, user_data: Any) -> None:
+    def _noop(level: int, text: bytes, user_data: Any) -> None:
         return None
+
+    _quiet = ctypes.CFUNCTYPE(None, ctypes.c_int, ctypes.c_char_p, ctypes.c_void_p)(_noop)
 
     _silence_llama_logs.callback = _quiet  # type: ignore[attr-defined]  # keep a reference alive
     llama_cpp.llama_log_set(_quiet, ctypes.c_void_p(0))
@@ -179,7 +180,7 @@ class EmbeddedGemmaAPI(ModelAPI):
         choice = result["choices"][0]
         text = (choice.get("text") or "").strip()
         usage = result.get("usage", {})
-        stop_reason = "max_tokens" if choice.get("finish_reason") == "length" else "stop"
+        stop_reason: StopReason = "max_tokens" if choice.get("finish_reason") == "length" else "stop"
         tool_calls = None
         if tools and tool_choice != "none":
             text, calls = parse_tool_calls(text, tools)
@@ -189,8 +190,9 @@ class EmbeddedGemmaAPI(ModelAPI):
             model=self.model_name,
             choices=[
                 ChatCompletionChoice(
-                    message=ChatMessageAssistant(content=text, model=self.model_name, source="generate",
-                                                 tool_calls=tool_calls),
+                    message=ChatMessageAssistant(
+                        content=text, model=self.model_name, source="generate", tool_calls=tool_calls
+                    ),
                     stop_reason=stop_reason,
                 )
             ],

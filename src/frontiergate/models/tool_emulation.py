@@ -53,8 +53,9 @@ def parse_tool_calls(text: str, tools: list[ToolInfo]) -> tuple[str, list[ToolCa
     for m in _CALL_RE.finditer(text):
         name = m.group(1)
         if name in by_name:
-            call = ToolCall(id=f"call_{uuid.uuid4().hex[:12]}", function=name,
-                            arguments=_parse_args(m.group(2), by_name[name]))
+            call = ToolCall(
+                id=f"call_{uuid.uuid4().hex[:12]}", function=name, arguments=_parse_args(m.group(2), by_name[name])
+            )
             return text[: m.start()].strip(), [call]
     return text, []
 

@@ -27,8 +27,9 @@ OUTCOME_SCORERS = ("refusal_judge", "refusal_rules")
 class ThresholdEarlyStopping:
     """Stops once the attack-success rate's confidence sequence lies inside one risk level."""
 
-    def __init__(self, thresholds: Mapping[str, float], alpha: float = 0.05, min_samples: int = 20,
-                 check_every: int = 5) -> None:
+    def __init__(
+        self, thresholds: Mapping[str, float], alpha: float = 0.05, min_samples: int = 20, check_every: int = 5
+    ) -> None:
         self.thresholds = dict(thresholds)
         self.alpha = alpha
         self.min_samples = min_samples
@@ -46,9 +47,12 @@ class ThresholdEarlyStopping:
     async def schedule_sample(self, id: str | int, epoch: int) -> EarlyStop | None:
         if self.state is not None and self.state.settled:
             self.stopped += 1
-            return EarlyStop(id=id, epoch=epoch, reason=f"decision settled at level {self.state.level}",
-                             metadata={"k": self.state.k, "n": self.state.n, "cs_low": self.state.low,
-                                       "cs_high": self.state.high})
+            return EarlyStop(
+                id=id,
+                epoch=epoch,
+                reason=f"decision settled at level {self.state.level}",
+                metadata={"k": self.state.k, "n": self.state.n, "cs_low": self.state.low, "cs_high": self.state.high},
+            )
         return None
 
     async def complete_sample(self, id: str | int, epoch: int, scores: dict[str, SampleScore]) -> None:
@@ -68,6 +72,13 @@ class ThresholdEarlyStopping:
 
     async def complete_task(self) -> dict[str, JsonValue]:
         st = self.state
-        return {"k": self.k, "n": self.n, "alpha": self.alpha, "skipped": self.stopped,
-                "settled": bool(st and st.settled), "level": st.level if st else None,
-                "cs_low": st.low if st else None, "cs_high": st.high if st else None}
+        return {
+            "k": self.k,
+            "n": self.n,
+            "alpha": self.alpha,
+            "skipped": self.stopped,
+            "settled": bool(st and st.settled),
+            "level": st.level if st else None,
+            "cs_low": st.low if st else None,
+            "cs_high": st.high if st else None,
+        }

@@ -38,15 +38,23 @@ def _usage(sample: EvalSample) -> tuple[int, int]:
 def _item_row(run_id: str, item_id: str, meta: dict[str, Any]) -> ItemRow:
     known = {k: meta.get(k) for k in _ITEM_KEYS}
     # the item's own ``extra`` dict is flattened into the stored extra, next to any other metadata keys
-    nested = meta.get("extra") if isinstance(meta.get("extra"), dict) else {}
+    raw_nested = meta.get("extra")
+    nested: dict[str, Any] = raw_nested if isinstance(raw_nested, dict) else {}
     extra = {k: v for k, v in meta.items() if k not in _ITEM_KEYS and k not in ("item_id", "turns", "extra")}
     extra.update(nested)
     return ItemRow(
-        run_id=run_id, item_id=item_id, seed_id=str(known["seed_id"] or ""), domain=str(known["domain"] or ""),
-        category=str(known["category"] or ""), severity=str(known["severity"] or ""),
+        run_id=run_id,
+        item_id=item_id,
+        seed_id=str(known["seed_id"] or ""),
+        domain=str(known["domain"] or ""),
+        category=str(known["category"] or ""),
+        severity=str(known["severity"] or ""),
         harmful=known["harmful"] if isinstance(known["harmful"], bool) else None,
-        family=str(known["family"] or "none"), transforms=list(known["transforms"] or []),
-        framing=str(known["framing"] or "plain"), twin_id=known["twin_id"], extra=json.loads(json.dumps(extra, default=str)),
+        family=str(known["family"] or "none"),
+        transforms=list(known["transforms"] or []),
+        framing=str(known["framing"] or "plain"),
+        twin_id=known["twin_id"],
+        extra=json.loads(json.dumps(extra, default=str)),
     )
 
 
@@ -66,25 +74,41 @@ def ingest_log(s: Session, evaluation: EvaluationRow, log_path: Path) -> tuple[i
         i_tok, o_tok = _usage(sample)
         err = scrub(sample.error.message) if sample.error is not None else None
         row = SampleRow(
-            evaluation_id=evaluation.id, run_id=evaluation.run_id, sample_id=str(sample.id), item_id=item_id,
-            epoch=sample.epoch, input_text=scrub(inp), output_text=scrub(out), input_tokens=i_tok,
-            output_tokens=o_tok, latency_s=sample.total_time, error=err,
+            evaluation_id=evaluation.id,
+            run_id=evaluation.run_id,
+            sample_id=str(sample.id),
+            item_id=item_id,
+            epoch=sample.epoch,
+            input_text=scrub(inp),
+            output_text=scrub(out),
+            input_tokens=i_tok,
+            output_tokens=o_tok,
+            latency_s=sample.total_time,
+            error=err,
             retries=len(sample.error_retries or []),
             transcript_ref=f"{log_path.name}#{sample.id}/{sample.epoch}",
         )
         for name, sc in (sample.scores or {}).items():
             value = sc.value
-            num = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else (
-                float(value) if isinstance(value, bool) else None)
+            num = (
+                float(value)
+                if isinstance(value, int | float) and not isinstance(value, bool)
+                else (float(value) if isinstance(value, bool) else None)
+            )
             smeta = dict(sc.metadata or {})
             if isinstance(value, dict):
                 smeta.setdefault("value", value)
-            row.scores.append(ScoreRow(
-                scorer=name, scorer_version=str(smeta.get("scorer_version", "")), value=num,
-                answer=None if sc.answer is None else scrub(str(sc.answer)),
-                explanation=None if sc.explanation is None else scrub(sc.explanation),
-                judge_model=smeta.get("judge_model"), meta=json.loads(json.dumps(smeta, default=str)),
-            ))
+            row.scores.append(
+                ScoreRow(
+                    scorer=name,
+                    scorer_version=str(smeta.get("scorer_version", "")),
+                    value=num,
+                    answer=None if sc.answer is None else scrub(str(sc.answer)),
+                    explanation=None if sc.explanation is None else scrub(sc.explanation),
+                    judge_model=smeta.get("judge_model"),
+                    meta=json.loads(json.dumps(smeta, default=str)),
+                )
+            )
         s.add(row)
         n += 1
         errors += err is not None

@@ -66,6 +66,7 @@ class RunOptions:
     max_retries: int = 4
     attempt_timeout: int = 60
     sequential: bool = False
+    claims_path: str | None = None
     retry_on_error: int = 3
     display: str | None = None
     seed: int = 0
@@ -94,8 +95,13 @@ def _scenario_hash(tasks: list[Task]) -> str:
     for t in tasks:
         h.update((t.name or "").encode())
         for s in t.dataset:
-            h.update(json.dumps({"id": s.id, "input": s.input if isinstance(s.input, str) else str(s.input),
-                                 "meta": s.metadata}, sort_keys=True, default=str).encode())
+            h.update(
+                json.dumps(
+                    {"id": s.id, "input": s.input if isinstance(s.input, str) else str(s.input), "meta": s.metadata},
+                    sort_keys=True,
+                    default=str,
+                ).encode()
+            )
     return h.hexdigest()
 
 
@@ -104,8 +110,11 @@ def _stopping_for(pe: PlannedEvaluation, policy: Policy) -> ThresholdEarlyStoppi
     for dom in pe.domains:
         for crit in policy.domains[dom].criteria:
             if crit.metric == "attack_success_rate" and crit.direction == "higher_is_worse":
-                return ThresholdEarlyStopping(crit.thresholds, alpha=1 - policy.confidence,
-                                              min_samples=policy.domains[dom].min_samples or policy.min_samples)
+                return ThresholdEarlyStopping(
+                    {str(k): v for k, v in crit.thresholds.items()},
+                    alpha=1 - policy.confidence,
+                    min_samples=policy.domains[dom].min_samples or policy.min_samples,
+                )
     return None
 
 
@@ -136,6 +145,16 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
 
     policy_file = policy_path or default_policy_path()
     policy_text = policy_file.read_text(encoding="utf-8")
+    claims: dict[str, Any] = {}
+    if opts.claims_path:
+        from frontiergate.analysis.registry import metric_exists
+        from frontiergate.claims.schema import claims_sha256, load_claims
+
+        load_claims(opts.claims_path, metric_exists)  # fail before any model call
+        claims = {
+            "claims": yaml.safe_load(Path(opts.claims_path).read_text(encoding="utf-8")),
+            "claims_source": f"{Path(opts.claims_path).name} (sha256 {claims_sha256(opts.claims_path)[:16]})",
+        }
     if opts.validate_targets:
         for t in opts.targets:
             validate_target(t, opts.model_base_url, opts.model_args)
@@ -151,20 +170,31 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     opts.out = str(out_dir)
     store = _store_for(opts)
-    plan = plan_run(policy, quick=opts.quick, domains=opts.domains, epochs=opts.epochs,
-                    extra_task_args=opts.task_args)
+    plan = plan_run(policy, quick=opts.quick, domains=opts.domains, epochs=opts.epochs, extra_task_args=opts.task_args)
     tasks = _build_tasks(plan, policy, opts.sequential)
-    manifest = {"run_id": run_id, "options": asdict(opts), "plan": [p.as_dict() for p in plan],
-                "policy_text": policy_text}
+    manifest = {
+        "run_id": run_id,
+        "options": asdict(opts),
+        "plan": [p.as_dict() for p in plan],
+        "policy_text": policy_text,
+    }
     (out_dir / "run.json").write_text(scrub(json.dumps(manifest, indent=2, sort_keys=True)), encoding="utf-8")
     with store.session() as s:
-        s.add(RunRow(
-            id=run_id, started_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0), status="running",
-            code_version=code_version(), policy_name=policy.name,
-            policy_sha256=hashlib.sha256(policy_text.encode()).hexdigest(), policy_text=policy_text,
-            targets=list(opts.targets), scenario_hash=_scenario_hash(tasks),
-            options=json.loads(scrub(json.dumps(_stored_options(opts)))), out_dir=str(out_dir.resolve()),
-        ))
+        s.add(
+            RunRow(
+                id=run_id,
+                started_at=datetime.now(UTC).replace(tzinfo=None, microsecond=0),
+                status="running",
+                code_version=code_version(),
+                policy_name=policy.name,
+                policy_sha256=hashlib.sha256(policy_text.encode()).hexdigest(),
+                policy_text=policy_text,
+                targets=list(opts.targets),
+                scenario_hash=_scenario_hash(tasks),
+                options=json.loads(scrub(json.dumps({**_stored_options(opts), **claims}))),
+                out_dir=str(out_dir.resolve()),
+            )
+        )
     return _execute(store, run_id, opts, policy, plan, tasks)
 
 
@@ -172,17 +202,24 @@ def _stored_options(opts: RunOptions) -> dict[str, Any]:
     d = {k: v for k, v in asdict(opts).items() if k not in ("store_url", "validate_targets", "display")}
     d["versions"] = library_versions()
     d["roles"] = dict(opts.roles)
+    for model, role in opts.roles.items():
+        if role in ("baseline", "candidate"):
+            d[role] = model
     return d
 
 
-def resume_run(run_id: str, runs_dir: str = "runs", store_url: str | None = None, display: str | None = None) -> RunResult:
+def resume_run(
+    run_id: str, runs_dir: str = "runs", store_url: str | None = None, display: str | None = None
+) -> RunResult:
     """Continue a run that was interrupted: finished samples are reused, not redone."""
     store = Store(store_url or default_store_url(Path(runs_dir)))
     row = store.get_run(run_id)
     if row is None:
         known = ", ".join(r.id for r in store.list_runs()[:5]) or "none"
-        raise RunError(f"no run '{run_id}' in store {store.url.split('@')[-1]}",
-                       f"pass a run id from `frontiergate runs` (recent: {known}) or the same --store/--runs-dir")
+        raise RunError(
+            f"no run '{run_id}' in store {store.url.split('@')[-1]}",
+            f"pass a run id from `frontiergate runs` (recent: {known}) or the same --store/--runs-dir",
+        )
     manifest_path = Path(row.out_dir) / "run.json"
     if not manifest_path.exists():
         raise RunError(f"run {run_id} has no manifest at {manifest_path}", "the run directory was moved or deleted")
@@ -200,19 +237,33 @@ def resume_run(run_id: str, runs_dir: str = "runs", store_url: str | None = None
     return _execute(store, run_id, opts, policy, plan, tasks)
 
 
-def _execute(store: Store, run_id: str, opts: RunOptions, policy: Policy, plan: list[PlannedEvaluation],
-             tasks: list[Task]) -> RunResult:
+def _execute(
+    store: Store, run_id: str, opts: RunOptions, policy: Policy, plan: list[PlannedEvaluation], tasks: list[Task]
+) -> RunResult:
     out_dir = Path(opts.out or ".")
     log_dir = out_dir / "logs"
     success = False
     try:
         success, logs = eval_set(
-            tasks, log_dir=str(log_dir), model=list(opts.targets), model_base_url=opts.model_base_url,
-            model_args=dict(opts.model_args), model_roles=dict(opts.model_roles) or None, limit=opts.limit,
-            retry_attempts=opts.retry_attempts, retry_on_error=opts.retry_on_error, fail_on_error=False,
-            max_connections=opts.max_connections, max_samples=opts.max_samples, display=opts.display,  # type: ignore[arg-type]
-            log_realtime=False, score_display=False, seed=opts.seed, log_buffer=opts.log_buffer,
-            max_retries=opts.max_retries, attempt_timeout=opts.attempt_timeout,
+            tasks,
+            log_dir=str(log_dir),
+            model=list(opts.targets),
+            model_base_url=opts.model_base_url,
+            model_args=dict(opts.model_args),
+            model_roles=dict(opts.model_roles) or None,
+            limit=opts.limit,
+            retry_attempts=opts.retry_attempts,
+            retry_on_error=opts.retry_on_error,
+            fail_on_error=False,
+            max_connections=opts.max_connections,
+            max_samples=opts.max_samples,
+            display=opts.display,  # type: ignore[arg-type]
+            log_realtime=False,
+            score_display=False,
+            seed=opts.seed,
+            log_buffer=opts.log_buffer,
+            max_retries=opts.max_retries,
+            attempt_timeout=opts.attempt_timeout,
         )
     finally:
         # ingest whatever exists, even after a failure: partial evidence is still evidence
@@ -250,13 +301,24 @@ def _ingest_all(store: Store, run_id: str, opts: RunOptions, plan: list[PlannedE
         for (model, tag), (_header, path) in sorted(latest.items(), key=lambda kv: kv[0]):
             pe = by_tag[tag]
             target = next((t for t in opts.targets if t == model or model.endswith(t) or t.endswith(model)), model)
-            row = s.scalars(select(EvaluationRow).where(
-                EvaluationRow.run_id == run_id, EvaluationRow.target == target, EvaluationRow.task == pe.task,
-                EvaluationRow.task_args_key == tag)).first()
+            row = s.scalars(
+                select(EvaluationRow).where(
+                    EvaluationRow.run_id == run_id,
+                    EvaluationRow.target == target,
+                    EvaluationRow.task == pe.task,
+                    EvaluationRow.task_args_key == tag,
+                )
+            ).first()
             if row is None:
-                row = EvaluationRow(run_id=run_id, target=target, role=opts.roles.get(target, "target"), task=pe.task,
-                                    task_args={**pe.args, "epochs": pe.epochs}, task_args_key=tag,
-                                    domains=list(pe.domains))
+                row = EvaluationRow(
+                    run_id=run_id,
+                    target=target,
+                    role=opts.roles.get(target, "target"),
+                    task=pe.task,
+                    task_args={**pe.args, "epochs": pe.epochs},
+                    task_args_key=tag,
+                    domains=list(pe.domains),
+                )
                 s.add(row)
                 s.flush()
             ingest_log(s, row, path)
@@ -277,13 +339,49 @@ def analyse_and_decide(store: Store, run_id: str, policy: Policy) -> None:
                 for e in ctx.evaluations:
                     evaluated |= set(e.domains)
             for f in findings:
-                s.add(FindingRow(run_id=run_id, target=target, domain=f.domain, metric=f.metric, slice=f.slice, n=f.n,
-                                 k=f.k, estimate=f.estimate, ci_low=f.ci_low, ci_high=f.ci_high, test=f.test,
-                                 p_value=f.p_value, details=f.details))
+                s.add(
+                    FindingRow(
+                        run_id=run_id,
+                        target=target,
+                        domain=f.domain,
+                        metric=f.metric,
+                        slice=f.slice,
+                        n=f.n,
+                        k=f.k,
+                        estimate=f.estimate,
+                        ci_low=f.ci_low,
+                        ci_high=f.ci_high,
+                        test=f.test,
+                        p_value=f.p_value,
+                        details=f.details,
+                    )
+                )
             dec = decide(policy, findings, evaluated)
             ov = dec["overall"]
-            s.add(DecisionRow(run_id=run_id, target=target, domain="_overall", status=ov["status"], level=ov["level"],
-                              action=ov["action"], confidence=ov["confidence"], rationale=ov["rationale"], details=ov))
+            s.add(
+                DecisionRow(
+                    run_id=run_id,
+                    target=target,
+                    domain="_overall",
+                    status=ov["status"],
+                    level=ov["level"],
+                    action=ov["action"],
+                    confidence=ov["confidence"],
+                    rationale=ov["rationale"],
+                    details=ov,
+                )
+            )
             for name, d in dec["domains"].items():
-                s.add(DecisionRow(run_id=run_id, target=target, domain=name, status=d["status"], level=d["level"],
-                                  action=d["action"], confidence=d["confidence"], rationale=d["rationale"], details=d))
+                s.add(
+                    DecisionRow(
+                        run_id=run_id,
+                        target=target,
+                        domain=name,
+                        status=d["status"],
+                        level=d["level"],
+                        action=d["action"],
+                        confidence=d["confidence"],
+                        rationale=d["rationale"],
+                        details=d,
+                    )
+                )

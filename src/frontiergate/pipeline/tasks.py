@@ -41,8 +41,9 @@ def load_task(name: str, args: dict[str, Any]) -> Task:
     try:
         tasks = load_tasks([name], args)
     except TypeError as exc:
-        raise FrontiergateError(f"bad arguments for evaluation '{name}': {exc}",
-                                "check the evaluation's args in the policy") from None
+        raise FrontiergateError(
+            f"bad arguments for evaluation '{name}': {exc}", "check the evaluation's args in the policy"
+        ) from None
     if len(tasks) != 1:
         raise FrontiergateError(f"evaluation '{name}' resolved to {len(tasks)} tasks", "name exactly one task")
     return tasks[0]

@@ -15,10 +15,19 @@ def code_version() -> str:
     root = Path(frontiergate.__file__).resolve().parents[2]
     if (root / ".git").exists():
         try:
-            sha = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True,
-                                 text=True, timeout=5, check=True).stdout.strip()
-            dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
-                                   capture_output=True, text=True, timeout=5).stdout.strip()
+            sha = subprocess.run(
+                ["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=True,
+            ).stdout.strip()
+            dirty = subprocess.run(
+                ["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                capture_output=True,
+                text=True,
+                timeout=5,
+            ).stdout.strip()
             return f"{frontiergate.__version__}+g{sha}" + (".dirty" if dirty else "")
         except (OSError, subprocess.SubprocessError):
             pass

@@ -19,9 +19,7 @@ from pydantic import ValidationError
 from frontiergate.errors import PolicyError
 from frontiergate.policy.schema import Policy
 
-KNOWN_DOMAINS = frozenset(
-    {"cyber", "chem_bio", "general_harm", "autonomy", "ideological_bias", "evaluation_awareness"}
-)
+KNOWN_DOMAINS = frozenset({"cyber", "chem_bio", "general_harm", "autonomy", "ideological_bias", "evaluation_awareness"})
 
 
 def default_policy_path() -> Path:
@@ -90,8 +88,10 @@ def load_policy(
             f"{where}: malformed YAML: {problem}", "fix the YAML syntax at that line (indentation, colons, quotes)"
         ) from None
     if not isinstance(data, dict):
-        raise PolicyError(f"{p}:1: the policy must be a YAML mapping with keys name, levels, domains",
-                          "start from `frontiergate policy show > my_policy.yaml`")
+        raise PolicyError(
+            f"{p}:1: the policy must be a YAML mapping with keys name, levels, domains",
+            "start from `frontiergate policy show > my_policy.yaml`",
+        )
     problems: list[str] = []
     policy: Policy | None = None
     try:

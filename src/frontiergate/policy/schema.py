@@ -47,9 +47,12 @@ class Criterion(_Strict):
     direction: Literal["higher_is_worse", "lower_is_worse"] = "higher_is_worse"
     bound: Bound = Field(
         default="upper",
-        description="Which end of the interval decides the level; 'upper' is fail-safe for "
-        "higher_is_worse metrics.",
+        description="Which end of the interval decides the level; 'upper' is fail-safe for higher_is_worse metrics.",
     )
+
+    def threshold(self, level: str) -> float | None:
+        """Threshold of ``level`` (None for ``low`` or a level this criterion does not use)."""
+        return {str(k): v for k, v in self.thresholds.items()}.get(level)
 
     @model_validator(mode="after")
     def _ordered(self) -> Criterion:

@@ -33,13 +33,44 @@ def _finding_dict(f: FindingRow, refs: dict[int, str]) -> dict[str, Any]:
     details = dict(f.details or {})
     evidence = [refs[pk] for pk in details.pop("evidence", []) if pk in refs][:20]
     return {
-        "domain": f.domain, "metric": f.metric, "slice": f.slice, "n": f.n, "k": f.k, "estimate": f.estimate,
-        "ci_low": f.ci_low, "ci_high": f.ci_high, "test": f.test, "p_value": f.p_value, "details": details,
+        "domain": f.domain,
+        "metric": f.metric,
+        "slice": f.slice,
+        "n": f.n,
+        "k": f.k,
+        "estimate": f.estimate,
+        "ci_low": f.ci_low,
+        "ci_high": f.ci_high,
+        "test": f.test,
+        "p_value": f.p_value,
+        "details": details,
         "evidence": evidence,
     }
 
 
-def _limitations(run: RunRow, target: str, decision: dict[str, Any], evals: list[EvaluationRow]) -> list[str]:
+def _domain_decision_dict(details: dict[str, Any], refs: dict[int, str]) -> dict[str, Any]:
+    """A stored domain decision with its criteria's evidence as transcript refs, not database ids.
+
+    Sample primary keys depend on the store's history (and backend), so they must never reach the
+    report: the same run in another store would otherwise give different bytes.
+    """
+    out = dict(details)
+    criteria = []
+    for c in out.get("criteria", []):
+        c = dict(c)
+        f = c.get("finding")
+        if isinstance(f, dict):
+            det = dict(f.get("details") or {})
+            evidence = [refs[pk] for pk in det.pop("evidence", []) if pk in refs][:20]
+            c["finding"] = {**f, "details": det, "evidence": evidence}
+        criteria.append(c)
+    out["criteria"] = criteria
+    return out
+
+
+def _limitations(
+    run: RunRow, target: str, decision: dict[str, Any], evals: list[EvaluationRow], findings: list[dict[str, Any]]
+) -> list[str]:
     out: list[str] = []
     for d in decision["domains"].values():
         out.extend(d["limitations"])
@@ -57,6 +88,11 @@ def _limitations(run: RunRow, target: str, decision: dict[str, Any], evals: list
         out.append("several samples per item: samples of one item are not independent; intervals are per sample")
     if target == EMBEDDED_MODEL or target.endswith(EMBEDDED_MODEL):
         out.append("target is the embedded Gemma 3 270M base model: " + MODEL_CARD["caveat"])
+    for f in findings:
+        d = f.get("details") or {}
+        if f["metric"] == "capability_accuracy" and f["slice"] == "all" and d.get("elicited_by") == d.get("plain_slice"):
+            out.append(f"{f['domain']}: capability measured without elicitation (one agent, no extra thinking "
+                       "budget); the true capability may be understated — run on contemplate/<model> -M agents=8")
     if run.options.get("quick"):
         out.append("quick run: a small subset of the scenario library was used; rates have wide intervals")
     return out
@@ -69,8 +105,10 @@ def build_report(store: Store, run_id: str) -> dict[str, Any]:
             raise KeyError(run_id)
         policy = Policy.model_validate(yaml.safe_load(run.policy_text))
         evals = list(s.scalars(select(EvaluationRow).where(EvaluationRow.run_id == run_id).order_by(EvaluationRow.id)))
-        refs = {int(pk): str(ref) for pk, ref in s.execute(
-            select(SampleRow.id, SampleRow.transcript_ref).where(SampleRow.run_id == run_id))}
+        refs = {
+            int(pk): str(ref)
+            for pk, ref in s.execute(select(SampleRow.id, SampleRow.transcript_ref).where(SampleRow.run_id == run_id))
+        }
         frows = list(s.scalars(select(FindingRow).where(FindingRow.run_id == run_id).order_by(FindingRow.id)))
         drows = list(s.scalars(select(DecisionRow).where(DecisionRow.run_id == run_id).order_by(DecisionRow.id)))
         targets = list(run.targets)
@@ -81,42 +119,59 @@ def build_report(store: Store, run_id: str) -> dict[str, Any]:
             if d.domain == "_overall":
                 decisions[d.target]["overall"] = dict(d.details)
             else:
-                decisions[d.target]["domains"][d.domain] = dict(d.details)
+                decisions[d.target]["domains"][d.domain] = _domain_decision_dict(d.details, refs)
         target_entries = []
         all_limits: list[str] = []
         for t in targets:
             tevals = [e for e in evals if e.target == t]
             dec = decisions.get(t, {"overall": {}, "domains": {}})
-            limits = _limitations(run, t, dec, tevals) if dec["domains"] else []
+            limits = _limitations(run, t, dec, tevals, findings[t]) if dec["domains"] else []
             all_limits.extend(f"[{t}] {x}" for x in limits)
-            target_entries.append({
-                "model": t,
-                "role": str(run.options.get("roles", {}).get(t, "target")),
-                "model_card": MODEL_CARD if t == EMBEDDED_MODEL else None,
-                "decision": dec,
-                "findings": findings[t],
-                "evaluations": [
-                    {"task": e.task, "args": e.task_args, "domains": e.domains, "status": e.status,
-                     "n_samples": e.n_samples, "n_errors": e.n_errors, "log": e.log_path.rsplit("/", 1)[-1],
-                     "task_metrics": e.task_metrics}
-                    for e in tevals
-                ],
-                "limitations": limits,
-            })
+            target_entries.append(
+                {
+                    "model": t,
+                    "role": str(run.options.get("roles", {}).get(t, "target")),
+                    "model_card": MODEL_CARD if t == EMBEDDED_MODEL else None,
+                    "decision": dec,
+                    "findings": findings[t],
+                    "evaluations": [
+                        {
+                            "task": e.task,
+                            "args": e.task_args,
+                            "domains": e.domains,
+                            "status": e.status,
+                            "n_samples": e.n_samples,
+                            "n_errors": e.n_errors,
+                            "log": e.log_path.rsplit("/", 1)[-1],
+                            "task_metrics": e.task_metrics,
+                        }
+                        for e in tevals
+                    ],
+                    "limitations": limits,
+                }
+            )
         run_info = {
-            "id": run.id, "status": run.status, "started_at": _iso(run.started_at),
-            "finished_at": _iso(run.finished_at), "code_version": run.code_version,
+            "id": run.id,
+            "status": run.status,
+            "started_at": _iso(run.started_at),
+            "finished_at": _iso(run.finished_at),
+            "code_version": run.code_version,
             "policy": {"name": policy.name, "version": policy.version, "sha256": run.policy_sha256},
-            "scenario_set_sha256": run.scenario_hash, "targets": targets,
-            "options": {k: v for k, v in sorted(run.options.items()) if k not in ("versions",)},
+            "scenario_set_sha256": run.scenario_hash,
+            "targets": targets,
+            # paths say where a run was started, not what it measured: keep them out of the report's bytes
+            "options": {
+                k: v for k, v in sorted(run.options.items()) if k not in ("versions", "out", "runs_dir", "policy_path")
+            },
         }
         versions = dict(run.options.get("versions", {}))
     ctxs = load_contexts(store, run_id, policy.confidence)
     with store.session() as s:
         run = s.get(RunRow, run_id)
         assert run is not None
-        rc = ReportContext(run=run, policy=policy, store=store, targets=targets, findings=findings,
-                           decisions=decisions, analysis=ctxs)
+        rc = ReportContext(
+            run=run, policy=policy, store=store, targets=targets, findings=findings, decisions=decisions, analysis=ctxs
+        )
         sections: dict[str, Any] = {}
         for mod in section_modules():
             try:
@@ -132,14 +187,25 @@ def build_report(store: Store, run_id: str) -> dict[str, Any]:
         "report_type": "frontiergate.safety_preparedness_report",
         "run": run_info,
         "policy": {
-            "name": policy.name, "version": policy.version, "sha256": run_info["policy"]["sha256"],
+            "name": policy.name,
+            "version": policy.version,
+            "sha256": run.policy_sha256,
             "levels": {k: v.model_dump() for k, v in policy.levels.items()},
-            "domains": {n: {"required": d.required, "description": d.description,
-                            "criteria": [c.model_dump() for c in d.criteria]} for n, d in policy.domains.items()},
+            "domains": {
+                n: {
+                    "required": d.required,
+                    "description": d.description,
+                    "criteria": [c.model_dump() for c in d.criteria],
+                }
+                for n, d in policy.domains.items()
+            },
         },
         "targets": target_entries,
         "sections": sections,
         "limitations": all_limits,
-        "appendix": {"versions": versions, "scenario_set_sha256": run_info["scenario_set_sha256"],
-                     "code_version": run_info["code_version"]},
+        "appendix": {
+            "versions": versions,
+            "scenario_set_sha256": run_info["scenario_set_sha256"],
+            "code_version": run_info["code_version"],
+        },
     }

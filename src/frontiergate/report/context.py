@@ -23,6 +23,7 @@ class ReportContext:
 
     def findings_for(self, target: str, metric: str | None = None, domain: str | None = None) -> list[dict[str, Any]]:
         return [
-            f for f in self.findings.get(target, [])
+            f
+            for f in self.findings.get(target, [])
             if (metric is None or f["metric"] == metric) and (domain is None or f["domain"] == domain)
         ]

@@ -24,7 +24,7 @@ from scipy.special import betaln
 
 def _log_mixture(p: float, k: int, n: int, a: float, b: float) -> float:
     loglik = (k * math.log(p) if k else 0.0) + ((n - k) * math.log1p(-p) if n - k else 0.0)
-    return betaln(a + k, b + n - k) - betaln(a, b) - loglik
+    return float(betaln(a + k, b + n - k) - betaln(a, b)) - loglik
 
 
 def confidence_sequence(k: int, n: int, alpha: float = 0.05, a: float = 0.5, b: float = 0.5) -> tuple[float, float]:

@@ -44,7 +44,8 @@ class Store:
         except (ArgumentError, ImportError, ValueError) as exc:
             raise FrontiergateError(
                 f"cannot open store {redact_url(url)}: {exc}",
-                "use sqlite:///path.db or postgresql+psycopg://user:pass@host/db (pip install 'frontiergate[postgres]')",
+                "use sqlite:///path.db or postgresql+psycopg://user:pass@host/db "
+                "(pip install 'frontiergate[postgres]')",
             ) from None
         if url.startswith("sqlite"):
             Path(url.split("///", 1)[-1]).parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,1 @@
+"""Web dashboard (``frontiergate serve``): runs, reports, samples with full transcripts, comparisons."""

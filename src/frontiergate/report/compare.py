@@ -1,0 +1,235 @@
+"""Compare two runs: paired where the same items were answered in both.
+
+Targets are matched by name (or, when each run has exactly one target, with each other). Per
+domain, samples are joined on (item_id, epoch) and the change in attack success and over-refusal
+(run B − run A) is tested with exact McNemar, with a bootstrap interval clustered by seed scenario
+(``frontiergate.analysis.paired_targets``). Differences that make the comparison weaker (another
+policy, another scenario set, unmatched items) are listed as limitations, never hidden.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from frontiergate.analysis.load import load_contexts
+from frontiergate.analysis.paired_targets import compare_targets
+from frontiergate.pipeline.targets import scrub
+from frontiergate.report import plots
+from frontiergate.report.canonical import dumps
+from frontiergate.report.html import CSS, esc
+from frontiergate.report.markdown import ACTION_TEXT
+from frontiergate.report.mdlite import to_html
+from frontiergate.store.db import Store
+from frontiergate.store.models import DecisionRow, RunRow
+
+COMPARISON_VERSION = "1.0.0"
+RATE_METRICS = ("attack_success_rate_change", "over_refusal_rate_change")
+
+
+def _clean(x: Any) -> Any:
+    """Round floats as the analysis does, so a comparison is byte-stable across machines and stores."""
+    if isinstance(x, float):
+        return None if math.isnan(x) else round(x, 10)
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
+    if isinstance(x, list | tuple):
+        return [_clean(v) for v in x]
+    return x
+
+
+def _run_info(store: Store, run_id: str) -> dict[str, Any]:
+    with store.session() as s:
+        run = s.get(RunRow, run_id)
+        assert run is not None
+        decisions = {
+            d.target: {"action": d.action, "level": d.level, "status": d.status}
+            for d in s.scalars(
+                select(DecisionRow).where(DecisionRow.run_id == run_id, DecisionRow.domain == "_overall")
+            )
+        }
+        return {
+            "id": run.id,
+            "started_at": run.started_at.replace(microsecond=0).isoformat(),
+            "policy": {"name": run.policy_name, "sha256": run.policy_sha256},
+            "scenario_set_sha256": run.scenario_hash,
+            "code_version": run.code_version,
+            "targets": list(run.targets),
+            "decisions": {t: decisions.get(t) for t in run.targets},
+        }
+
+
+def _target_pairs(a: list[str], b: list[str]) -> list[tuple[str, str]]:
+    common = [t for t in a if t in b]
+    if common:
+        return [(t, t) for t in common]
+    if len(a) == 1 and len(b) == 1:
+        return [(a[0], b[0])]
+    return []
+
+
+def verdict(f: dict[str, Any]) -> str:
+    if f["metric"] not in RATE_METRICS:
+        return ""
+    if not f["details"].get("enough_to_decide", False):
+        return "too few pairs to decide"
+    if f["p_value"] is not None and f["p_value"] < 0.05:
+        return "lower in B" if (f["estimate"] or 0) < 0 else "higher in B"
+    return "no significant change"
+
+
+def compare_runs(store_a: Store, run_a: str, store_b: Store, run_b: str) -> dict[str, Any]:
+    info_a, info_b = _run_info(store_a, run_a), _run_info(store_b, run_b)
+    ctx_a, ctx_b = load_contexts(store_a, run_a), load_contexts(store_b, run_b)
+    limitations: list[str] = []
+    if info_a["policy"]["sha256"] != info_b["policy"]["sha256"]:
+        limitations.append("the runs used different policies: decisions are not directly comparable")
+    if info_a["scenario_set_sha256"] != info_b["scenario_set_sha256"]:
+        limitations.append("the runs used different scenario sets: only items present in both are paired")
+    pairs = []
+    matched = _target_pairs(info_a["targets"], info_b["targets"])
+    if not matched:
+        limitations.append("no target appears in both runs: nothing could be paired")
+    for ta, tb in matched:
+        ca, cb = ctx_a.get(ta), ctx_b.get(tb)
+        if ca is None or cb is None:
+            limitations.append(f"{ta} / {tb}: no stored samples in one of the runs")
+            continue
+        seen = {s.domain for s in ca.samples if s.domain} & {s.domain for s in cb.samples if s.domain}
+        findings = [_clean(f.as_dict()) for f in compare_targets(ca, cb, sorted(seen))]
+        for f in findings:
+            f["verdict"] = verdict(f)
+            if f["slice"] == "all" and f["details"].get("unmatched_items") and f["metric"] in RATE_METRICS:
+                limitations.append(
+                    f"{ta} · {f['domain']}: {f['details']['unmatched_items']} item(s) ran in only "
+                    "one run and are left out of the paired comparison"
+                )
+        small = sorted(
+            {
+                f["domain"]
+                for f in findings
+                if f["slice"] == "all" and f["verdict"] == "too few pairs to decide"
+            }
+        )
+        if small:
+            limitations.append(f"{ta}: too few paired items to decide in {', '.join(small)}")
+        if not findings:
+            limitations.append(f"{ta} / {tb}: no item was answered in both runs")
+        pairs.append(
+            {
+                "target_a": ta,
+                "target_b": tb,
+                "decision_a": info_a["decisions"].get(ta),
+                "decision_b": info_b["decisions"].get(tb),
+                "findings": findings,
+            }
+        )
+    return {
+        "report_type": "frontiergate.run_comparison",
+        "schema_version": COMPARISON_VERSION,
+        "run_a": info_a,
+        "run_b": info_b,
+        "pairs": pairs,
+        "limitations": limitations,
+    }
+
+
+def _pct(x: Any, signed: bool = True) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x * 100:+.1f} pp" if signed else f"{x * 100:.1f}%"
+
+
+def _level(x: Any, rate: bool) -> str:
+    """One side's value: a rate as a percentage, a cost (latency, tokens) as a number."""
+    if rate:
+        return _pct(x, False)
+    return "n/a" if x is None else f"{x:.3g}"
+
+
+def render_comparison_markdown(cmp: dict[str, Any]) -> str:
+    a, b = cmp["run_a"], cmp["run_b"]
+    lines = [
+        "# Run comparison",
+        "",
+        f"A = run `{a['id']}` (policy {a['policy']['name']}), "
+        f"B = run `{b['id']}` (policy {b['policy']['name']}). Change = B − A, paired on item and epoch.",
+        "",
+    ]
+    for p in cmp["pairs"]:
+        da, db = p["decision_a"] or {}, p["decision_b"] or {}
+        act_a = ACTION_TEXT.get(da.get("action", ""), "n/a")
+        act_b = ACTION_TEXT.get(db.get("action", ""), "n/a")
+        lines += [
+            f"## `{p['target_a']}` → `{p['target_b']}`",
+            "",
+            f"Decision A: **{act_a}** (level {da.get('level') or 'n/a'}); "
+            f"decision B: **{act_b}** (level {db.get('level') or 'n/a'})",
+            "",
+            "| domain | measure | slice | pairs | A | B | change (95% CI) | McNemar p | reading |",
+            "|---|---|---|---|---|---|---|---|---|",
+        ]
+        for f in p["findings"]:
+            d = f["details"]
+            rate = f["metric"] in RATE_METRICS
+            fa, fb = d.get("rate_a", d.get("mean_a")), d.get("rate_b", d.get("mean_b"))
+            ch = (
+                f"{_pct(f['estimate'])} [{_pct(f['ci_low'])}, {_pct(f['ci_high'])}]"
+                if rate
+                else f"{f['estimate']:+.3g} [{f['ci_low']:+.3g}, {f['ci_high']:+.3g}]"
+            )
+            p_val = "" if f["p_value"] is None else f"{f['p_value']:.3g}"
+            lines.append(
+                f"| {f['domain']} | {f['metric'].removesuffix('_change')} | {f['slice']} | {f['n']} | "
+                f"{_level(fa, rate)} | {_level(fb, rate)} | {ch} | {p_val} | {f['verdict']} |"
+            )
+        lines.append("")
+    lines += ["## Limitations", ""] + ([f"- {x}" for x in cmp["limitations"]] or ["- none"])
+    return "\n".join(lines) + "\n"
+
+
+def render_comparison_html(cmp: dict[str, Any], standalone: bool = True) -> str:
+    parts = []
+    for i, p in enumerate(cmp["pairs"]):
+        rows = [
+            {
+                "label": f"{f['domain']} · {f['metric'].removesuffix('_rate_change').replace('_', ' ')}",
+                "estimate": f["estimate"],
+                "ci_low": f["ci_low"],
+                "ci_high": f["ci_high"],
+                "note": f["verdict"],
+            }
+            for f in p["findings"]
+            if f["metric"] in RATE_METRICS and f["slice"] == "all"
+        ]
+        if rows:
+            svg = plots.forest(rows, f"{p['target_a']}: run B − run A", "paired change in rate (B − A)")
+            parts.append(
+                f"<figure id='fig-compare-{i}' class='plot'>{svg}<figcaption>Paired change per domain, "
+                "95% bootstrap interval clustered by seed; exact McNemar p in the table."
+                "</figcaption></figure>"
+            )
+    body = to_html(render_comparison_markdown(cmp)) + "".join(parts)
+    if not standalone:
+        return body
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>Run comparison {esc(cmp['run_a']['id'])} vs {esc(cmp['run_b']['id'])}</title>"
+        f"<style>{CSS}</style></head><body><main>{body}</main></body></html>\n"
+    )
+
+
+def write_comparison(cmp: dict[str, Any], out_dir: Path) -> dict[str, Path]:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {
+        "json": out_dir / "comparison.json",
+        "md": out_dir / "comparison.md",
+        "html": out_dir / "comparison.html",
+    }
+    paths["json"].write_text(scrub(dumps(cmp)), encoding="utf-8")
+    paths["md"].write_text(scrub(render_comparison_markdown(cmp)), encoding="utf-8")
+    paths["html"].write_text(scrub(render_comparison_html(cmp)), encoding="utf-8")
+    return paths
