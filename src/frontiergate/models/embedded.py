@@ -143,7 +143,6 @@ class EmbeddedGemmaAPI(ModelAPI):
         self.repeat_penalty = float(model_args.get("repeat_penalty", 1.3))
         self._path = Path(model_args["gguf"]) if "gguf" in model_args else gguf_path()
         self._llm = _load(self._path, self.n_ctx, self.n_threads)
-        self._gen_lock = asyncio.Lock()
 
     def max_connections(self) -> int:
         # One llama.cpp context cannot decode two prompts at once; more connections only queue.
@@ -173,10 +172,11 @@ class EmbeddedGemmaAPI(ModelAPI):
             "stop": list(config.stop_seqs or []) + STOP_SEQUENCES,
             "seed": config.seed if config.seed is not None else 0,
         }
-        async with self._gen_lock:
-            start = time.perf_counter()
-            result = await asyncio.to_thread(self._complete, prompt, kwargs)
-            elapsed = time.perf_counter() - start
+        # the module-level thread lock in _complete serialises decoding; an asyncio lock here would bind the
+        # (memoised) model to one event loop and break the next asyncio.run
+        start = time.perf_counter()
+        result = await asyncio.to_thread(self._complete, prompt, kwargs)
+        elapsed = time.perf_counter() - start
         choice = result["choices"][0]
         text = (choice.get("text") or "").strip()
         usage = result.get("usage", {})

@@ -170,6 +170,9 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
     out_dir.mkdir(parents=True, exist_ok=True)
     opts.out = str(out_dir)
     store = _store_for(opts)
+    if "grader" in opts.model_roles:
+        # a judge model is available: score misuse with the principle-based judge as well as the rules
+        opts.task_args.setdefault("frontiergate/misuse", {}).setdefault("judge", True)
     plan = plan_run(policy, quick=opts.quick, domains=opts.domains, epochs=opts.epochs, extra_task_args=opts.task_args)
     tasks = _build_tasks(plan, policy, opts.sequential)
     manifest = {

@@ -32,6 +32,7 @@ from frontiergate.scenarios.external import ColumnMapping, load_external
 from frontiergate.scenarios.library import load_seed_file, load_seeds
 from frontiergate.scenarios.schema import Item, Seed
 from frontiergate.scorers.refusal import refusal_rules
+from frontiergate.scorers.refusal_judge import refusal_judge
 from frontiergate.solvers.multi_turn import scripted_turns
 from frontiergate.solvers.pair_attacker import pair_attacker
 from frontiergate.tasks.common import as_list, items_dataset
@@ -94,6 +95,7 @@ def misuse(
     context_column: str | None = None,
     attacker: bool | None = None,
     attacker_rounds: int = 3,
+    judge: bool = False,
 ) -> Task:
     """Harmful requests and their benign twins, optionally transformed and attacked.
 
@@ -114,6 +116,8 @@ def misuse(
         attacker: PAIR attacker: None uses it when an ``attacker`` model role is bound, True
             requires it, False never uses it.
         attacker_rounds: maximum PAIR refinement rounds per harmful item.
+        judge: also score with the principle-based judge (Inspect ``grader`` role); analysis then
+            prefers the judge's verdict over the rules classifier.
     """
     wanted = as_list(domains)
     mapping = ColumnMapping(
@@ -139,7 +143,7 @@ def misuse(
     return Task(
         dataset=dataset,
         solver=solver,
-        scorer=refusal_rules(),
+        scorer=[refusal_rules(), refusal_judge()] if judge else refusal_rules(),
         config=GenerateConfig(max_tokens=max_tokens),
         metadata={
             "frontiergate_family": "misuse", "domains": present, "scenario_hash": items.hexdigest(),

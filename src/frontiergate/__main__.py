@@ -1,0 +1,5 @@
+"""Allow ``python -m frontiergate``."""
+
+from frontiergate.cli import main
+
+main()

@@ -1,0 +1,1 @@
+"""Validation of scorers against labelled data: agreement with intervals, confusion matrices."""
