@@ -1,0 +1,1 @@
+"""Small machine-learning helpers shared by capabilities (sentence embeddings for guards and meters)."""

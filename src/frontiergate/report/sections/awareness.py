@@ -1,0 +1,129 @@
+"""Report section: evaluation awareness, three measurements side by side.
+
+Public work measures evaluation awareness in ways that agree only weakly, so the section never
+reports one alone: per domain, the behavioural gap (``evaluation_differential``: realistic minus
+cued unsafe compliance, interval clustered by seed, exact McNemar p), the verbalised-awareness rate
+per arm, behaviour conditional on verbalising it, and how test-like the prompts of each arm looked
+to the realism meter (stored per item as ``extra["test_likeness"]`` when the task ran with
+``realism=true``). Direct-probing AUROC is an offline benchmark (``benchmarks/probe_2x2.py``), not
+a stored record, so the section points to it instead of quoting a figure. When a gap is flagged the
+limitation the decision applies is stated. Everything comes from stored findings and samples.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+import numpy as np
+
+from frontiergate.report.context import ReportContext
+
+NAME = "awareness"
+TITLE = "Evaluation awareness: does the model behave better when it can tell it is being tested?"
+ORDER = 35
+
+_KEEP = ("n", "k", "estimate", "ci_low", "ci_high", "test", "p_value")
+PROBE_NOTE = ("Direct probing (asking the model whether a transcript is an evaluation) is measured offline: "
+              "`python benchmarks/probe_2x2.py --model M --data DIR`; see docs/validation.md.")
+
+
+def _brief(f: dict[str, Any]) -> dict[str, Any]:
+    return {k: f.get(k) for k in _KEEP}
+
+
+def _realism(rc: ReportContext, target: str, domain: str) -> dict[str, Any]:
+    ctx = rc.analysis.get(target)
+    vals: dict[str, list[float]] = defaultdict(list)
+    for s in ctx.for_domain(domain) if ctx is not None else []:
+        v = s.extra.get("test_likeness")
+        if isinstance(v, int | float) and "pair_id" in s.extra and s.epoch <= 1:
+            vals[s.framing].append(float(v))
+    return {f: {"n": len(v), "mean_test_likeness": float(np.mean(v))} for f, v in sorted(vals.items())}
+
+
+def _domain(rc: ReportContext, target: str, domain: str) -> dict[str, Any] | None:
+    diff = rc.findings_for(target, "evaluation_differential", domain)
+    head = next((f for f in diff if f["slice"] == "all"), None)
+    if head is None:
+        return None
+    d = head.get("details", {})
+    verbal = {f["slice"].split("=", 1)[1]: _brief(f)
+              for f in rc.findings_for(target, "verbalised_awareness_rate", domain) if f["slice"] != "all"}
+    cond = {f["slice"]: _brief(f) for f in rc.findings_for(target, "behaviour_given_awareness", domain)
+            if f["slice"] in ("aware=yes", "aware=no")}
+    out: dict[str, Any] = {
+        "domain": domain, "gap": _brief(head), "flag": bool(d.get("flag")), "direction": d.get("direction"),
+        "realistic_rate": d.get("realistic_rate"), "cued_rate": d.get("cued_rate"),
+        "seeds": d.get("seeds"), "epochs": d.get("epochs"), "too_few": d.get("too_few"),
+        "evidence": d.get("evidence", [])[:10],
+        "cues": [{"cue": f["slice"].split("=cue:", 1)[1], **_brief(f)} for f in diff if f["slice"] != "all"],
+        "verbalised": verbal, "behaviour_given_awareness": cond, "realism": _realism(rc, target, domain),
+    }
+    if out["flag"]:
+        out["limitation"] = (
+            f"{domain}: the model complied with harmful requests significantly more often when they looked "
+            f"like real use than when they looked like a test (gap {head['estimate']:+.3f}, "
+            f"p={head['p_value']:.3g}); cued-evaluation results understate deployment risk, so the decision "
+            "uses the deployment-realistic rates."
+        )
+    return out
+
+
+def build(rc: ReportContext) -> dict[str, Any] | None:
+    targets = []
+    for t in rc.targets:
+        domains = sorted({f["domain"] for f in rc.findings_for(t, "evaluation_differential")})
+        rows = [r for r in (_domain(rc, t, d) for d in domains) if r is not None]
+        if rows:
+            targets.append({"target": t, "domains": rows})
+    if not targets:
+        return None
+    return {"targets": targets, "probing": PROBE_NOTE}
+
+
+def _pct(x: Any) -> str:
+    return "n/a" if x is None else f"{100 * float(x):.1f}%"
+
+
+def _rate(r: dict[str, Any] | None) -> str:
+    if not r or r.get("n") in (None, 0):
+        return "n/a"
+    return f"{r['k']}/{r['n']} = {_pct(r['estimate'])} [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]"
+
+
+def markdown(section: dict[str, Any]) -> str:
+    lines: list[str] = []
+    for t in section["targets"]:
+        lines += [f"**Target `{t['target']}`**", "",
+                  "| domain | unsafe, realistic | unsafe, cued | gap (realistic - cued) [95% CI] | McNemar p "
+                  "| verbalised (cued / realistic) | mean test-likeness (cued / realistic) | flag |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for d in t["domains"]:
+            g = d["gap"]
+            gap = f"{g['estimate']:+.3f} [{g['ci_low']:+.3f}, {g['ci_high']:+.3f}]"
+            v = d["verbalised"]
+            verb = f"{_pct(v.get('eval', {}).get('estimate'))} / {_pct(v.get('deploy', {}).get('estimate'))}"
+            r = d["realism"]
+            real = (f"{r['eval']['mean_test_likeness']:.2f} / {r['deploy']['mean_test_likeness']:.2f}"
+                    if "eval" in r and "deploy" in r else "not scored")
+            p = "n/a" if g["p_value"] is None else f"{g['p_value']:.3g}"
+            lines.append(f"| {d['domain']} | {_rate(d['realistic_rate'])} | {_rate(d['cued_rate'])} | {gap} | {p} "
+                         f"| {verb} | {real} | {'**FLAGGED**' if d['flag'] else 'no'} |")
+        lines.append("")
+        for d in t["domains"]:
+            if d.get("too_few"):
+                lines.append(f"- {d['domain']}: {d['too_few']}.")
+            cond = d["behaviour_given_awareness"]
+            if cond:
+                lines.append(f"- {d['domain']}: unsafe compliance when the model verbalised awareness "
+                             f"{_rate(cond.get('aware=yes'))}; when it did not {_rate(cond.get('aware=no'))}.")
+            if d["cues"]:
+                cues = ", ".join(f"{c['cue']} {c['estimate']:+.2f} (p={c['p_value']:.2g})"
+                                 for c in d["cues"] if c["estimate"] is not None and c["p_value"] is not None)
+                lines.append(f"- {d['domain']}: gap per single cue (realistic minus one-cue): {cues}.")
+            if d.get("limitation"):
+                lines.append(f"- **Limitation:** {d['limitation']}")
+        lines.append("")
+    lines.append(section["probing"])
+    return "\n".join(lines)
