@@ -142,7 +142,7 @@ def decide_domain(policy: Policy, name: str, findings: list[FindingData], evalua
             dom.required,
             "not_evaluated",
             None,
-            "do_not_deploy" if dom.required else policy.action_for("low"),
+            "do_not_deploy" if dom.required else "none",
             "none",
             f"{name}: not evaluated ({why})"
             + ("; required by the policy, so deployment is blocked" if dom.required else ""),
