@@ -1,0 +1,107 @@
+"""Train the embedding guard's logistic head and measure it against the baselines.
+
+Usage:
+    python scripts/train_guard.py --moderation ../shared/data/moderation/openai_moderation_dev.jsonl \
+        --xstest ../shared/data/xstest/xstest_prompts.csv [--write-head] [--out metrics.json]
+
+The head is trained on a stratified 70% of the moderation file only (split seed 0, see
+frontiergate/safeguards/training.py); the remaining 30% and the whole XSTest prompt set are held
+out. With ``--write-head`` the trained head is written to the package
+(src/frontiergate/safeguards/data/classifier_head.json), so ``--guard classifier`` works offline.
+Figures printed: F1 (bootstrap CI), AUPRC and FPR (Wilson CI) for the classifier, a TF-IDF + LR
+baseline trained on the same 70%, and the rules filter.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+HEAD_PATH = REPO / "src" / "frontiergate" / "safeguards" / "data" / "classifier_head.json"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description="Train and evaluate the embedding guard head.")
+    ap.add_argument(
+        "--moderation", type=Path, default=REPO.parent / "shared/data/moderation/openai_moderation_dev.jsonl"
+    )
+    ap.add_argument("--xstest", type=Path, default=REPO.parent / "shared/data/xstest/xstest_prompts.csv")
+    ap.add_argument("--write-head", action="store_true", help="write the trained head into the package")
+    ap.add_argument("--out", type=Path, default=None, help="write all metrics as JSON")
+    args = ap.parse_args(argv)
+
+    import asyncio
+
+    from frontiergate.ml.embeddings import EMBEDDING_MODEL, embed
+    from frontiergate.safeguards.rules_filter import RulesFilter
+    from frontiergate.safeguards.training import (
+        HEAD_C,
+        SPLIT_SEED,
+        TEST_FRACTION,
+        split_indices,
+        tfidf_baseline_scores,
+        train_head,
+    )
+    from frontiergate.safeguards.validation import guard_metrics, load_labelled
+
+    mod = load_labelled(args.moderation)
+    train, test = split_indices(mod.labels)
+    x = embed(mod.texts)
+    ytr = [mod.labels[i] for i in train]
+    yte = [mod.labels[i] for i in test]
+    head = train_head(
+        x[train],
+        ytr,
+        meta={
+            "name": "minilm-moderation-lr",
+            "embedding_model": EMBEDDING_MODEL,
+            "trained_on": args.moderation.name,
+            "trained_on_sha256": hashlib.sha256(args.moderation.read_bytes()).hexdigest(),
+            "split": {"seed": SPLIT_SEED, "test_fraction": TEST_FRACTION, "n_train": len(train), "n_test": len(test)},
+            "C": HEAD_C,
+            "label": "unsafe = any moderation category flagged",
+        },
+    )
+    rules = RulesFilter()
+    results: dict[str, dict[str, object]] = {}
+
+    def rules_eval(texts: list[str], labels: list[bool]) -> dict[str, object]:
+        verdicts = [asyncio.run(rules.check_input(t)) for t in texts]
+        return guard_metrics(labels, [v.blocked for v in verdicts], [v.score or 0.0 for v in verdicts])
+
+    p = head.predict_proba(x[test])
+    results["moderation_test/classifier"] = guard_metrics(yte, list(p >= head.threshold), list(p))
+    tf = tfidf_baseline_scores([mod.texts[i] for i in train], ytr, [mod.texts[i] for i in test])
+    results["moderation_test/tfidf_lr"] = guard_metrics(yte, list(tf >= 0.5), list(tf))
+    results["moderation_test/rules"] = rules_eval([mod.texts[i] for i in test], yte)
+    if args.xstest.is_file():
+        xs = load_labelled(args.xstest)
+        px = head.predict_proba(embed(xs.texts))
+        results["xstest/classifier"] = guard_metrics(xs.labels, list(px >= head.threshold), list(px))
+        tx = tfidf_baseline_scores([mod.texts[i] for i in train], ytr, xs.texts)
+        results["xstest/tfidf_lr"] = guard_metrics(xs.labels, list(tx >= 0.5), list(tx))
+        results["xstest/rules"] = rules_eval(xs.texts, xs.labels)
+    print("| data / guard | n | F1 [95% CI] | AUPRC | FPR [95% CI] | recall |")
+    print("|---|---|---|---|---|---|")
+    for k, r in results.items():
+        f1_ci = r["f1_ci"]
+        fpr_ci = r["fpr_ci"]
+        assert isinstance(f1_ci, list) and isinstance(fpr_ci, list)
+        print(
+            f"| {k} | {r['n']} | {r['f1']:.3f} [{f1_ci[0]:.3f}, {f1_ci[1]:.3f}] | {r['auprc']:.3f} | "
+            f"{r['fpr']:.3f} [{fpr_ci[0]:.3f}, {fpr_ci[1]:.3f}] | {r['recall']:.3f} |"
+        )
+    if args.write_head:
+        head.save(HEAD_PATH)
+        print(f"head written to {HEAD_PATH}")
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

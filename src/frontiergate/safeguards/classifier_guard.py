@@ -1,0 +1,116 @@
+"""Embedding classifier guard: all-MiniLM-L6-v2 sentence embeddings and a logistic head.
+
+Why: it runs offline on two CPU cores in milliseconds per text, needs no guard model, and the
+head (384 weights and a bias, trained by ``scripts/train_guard.py``) ships with the package as a
+small JSON file, so ``--guard classifier`` works without the training data. It knows no
+principles, so its verdicts cite the pseudo-principle ``classifier``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import time
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from frontiergate.errors import DataFileError
+from frontiergate.safeguards.guard import Guard, GuardVerdict
+
+
+def default_head_path() -> Path:
+    return Path(str(files("frontiergate.safeguards").joinpath("data", "classifier_head.json")))
+
+
+class LogisticHead:
+    """A linear head over embeddings: p(unsafe) = sigmoid(w . x + b)."""
+
+    def __init__(
+        self, coef: NDArray[np.float64], intercept: float, threshold: float = 0.5, meta: dict[str, Any] | None = None
+    ) -> None:
+        self.coef = np.asarray(coef, dtype=np.float64).reshape(-1)
+        self.intercept = float(intercept)
+        self.threshold = float(threshold)
+        self.meta = dict(meta or {})
+
+    def predict_proba(self, x: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
+        z = np.asarray(x, dtype=np.float64) @ self.coef + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.meta,
+            "coef": [round(float(c), 7) for c in self.coef],
+            "intercept": self.intercept,
+            "threshold": self.threshold,
+        }
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> LogisticHead:
+        p = path or default_head_path()
+        try:
+            raw = json.loads(p.read_text(encoding="utf-8"))
+            coef = np.asarray(raw.pop("coef"), dtype=np.float64)
+            intercept = float(raw.pop("intercept"))
+            threshold = float(raw.pop("threshold", 0.5))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise DataFileError(
+                f"cannot read classifier head {p}: {exc}",
+                "retrain it with scripts/train_guard.py or reinstall frontiergate",
+            ) from None
+        if not math.isfinite(intercept) or coef.ndim != 1:
+            raise DataFileError(f"classifier head {p} is malformed (coef must be a flat list)", "retrain it")
+        return cls(coef, intercept, threshold, raw)
+
+
+class ClassifierGuard(Guard):
+    """Blocks texts whose predicted probability of being unsafe reaches the head's threshold."""
+
+    name = "classifier"
+
+    def __init__(self, head: LogisticHead | None = None, threshold: float | None = None) -> None:
+        self.head = head or LogisticHead.load()
+        if threshold is not None:
+            self.head.threshold = float(threshold)
+
+    def scores(self, texts: list[str]) -> NDArray[np.float64]:
+        """p(unsafe) for many texts at once (batching is what makes validation fast)."""
+        from frontiergate.ml.embeddings import embed
+
+        return self.head.predict_proba(embed(texts))
+
+    async def _verdict(self, text: str, stage: str) -> GuardVerdict:
+        start = time.perf_counter()
+        p = float((await asyncio.to_thread(self.scores, [text]))[0])
+        blocked = p >= self.head.threshold
+        return GuardVerdict(
+            blocked=blocked,
+            stage="input" if stage == "input" else "output",
+            guard=self.name,
+            principle="classifier" if blocked else None,
+            score=p,
+            rationale=f"p(unsafe)={p:.3f} vs threshold {self.head.threshold:.2f}",
+            latency_s=time.perf_counter() - start,
+        )
+
+    async def check_input(self, request: str) -> GuardVerdict:
+        return await self._verdict(request, "input")
+
+    async def check_output(self, request: str, response: str) -> GuardVerdict:
+        return await self._verdict(response, "output")
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "guard": self.name,
+            "head": self.head.meta.get("name", "classifier_head"),
+            "threshold": self.head.threshold,
+            "embedding": self.head.meta.get("embedding_model"),
+        }

@@ -1,0 +1,90 @@
+"""Read safeguard decisions back from Inspect logs and summarise guard quality and cost.
+
+The safeguarded target writes each decision into ``ModelOutput.metadata["safeguard"]``; the log is
+the raw evidence, so the report reads the decisions from there rather than from a copy.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from frontiergate.stats.intervals import wilson_interval
+
+
+@dataclass(frozen=True)
+class GuardRecord:
+    """One safeguarded generate call's decision, joined with the item it answered."""
+
+    item_id: str
+    epoch: int
+    harmful: bool | None
+    action: str  # allowed | blocked_input | blocked_output
+    principle: str | None
+    errors: int
+    unparsed: int
+    guard_latency_s: float
+    guard_tokens: int
+    guard: str
+
+
+def read_guard_records(log_path: str | Path) -> list[GuardRecord]:
+    """Decisions in one ``.eval`` log (the last safeguarded output of each sample)."""
+    from inspect_ai.log import read_eval_log_samples
+
+    out: list[GuardRecord] = []
+    for sample in read_eval_log_samples(str(log_path), all_samples_required=False):
+        meta = (sample.output.metadata or {}) if sample.output is not None else {}
+        sg = meta.get("safeguard")
+        if not isinstance(sg, dict):
+            continue
+        smeta = sample.metadata or {}
+        harmful = smeta.get("harmful")
+        verdicts = sg.get("verdicts") or []
+        out.append(
+            GuardRecord(
+                item_id=str(smeta.get("item_id") or sample.id),
+                epoch=int(sample.epoch),
+                harmful=harmful if isinstance(harmful, bool) else None,
+                action=str(sg.get("action", "allowed")),
+                principle=sg.get("principle"),
+                errors=len(sg.get("errors") or []),
+                unparsed=sum(1 for v in verdicts if not v.get("parsed", True)),
+                guard_latency_s=float(sg.get("guard_latency_s") or 0.0),
+                guard_tokens=int(sg.get("guard_input_tokens") or 0) + int(sg.get("guard_output_tokens") or 0),
+                guard=str(sg.get("guard", "")),
+            )
+        )
+    return out
+
+
+def _rate(k: int, n: int) -> dict[str, Any]:
+    return wilson_interval(k, n).as_dict()
+
+
+def summarise(records: list[GuardRecord]) -> dict[str, Any]:
+    """Blocking rates on harmful items (recall) and on benign items (false positives), with Wilson
+    intervals, plus stage, principle, error and cost breakdowns."""
+    n = len(records)
+    harm = [r for r in records if r.harmful is True]
+    ben = [r for r in records if r.harmful is False]
+    blocked = [r for r in records if r.action != "allowed"]
+    lat = np.asarray([r.guard_latency_s for r in records], dtype=float) if records else np.zeros(0)
+    return {
+        "n": n,
+        "guards": sorted({r.guard for r in records}),
+        "blocked_input": sum(1 for r in records if r.action == "blocked_input"),
+        "blocked_output": sum(1 for r in records if r.action == "blocked_output"),
+        "recall_harmful": _rate(sum(1 for r in harm if r.action != "allowed"), len(harm)),
+        "false_positive_benign": _rate(sum(1 for r in ben if r.action != "allowed"), len(ben)),
+        "by_principle": dict(sorted(Counter(r.principle or "(none)" for r in blocked).items())),
+        "guard_errors": sum(r.errors for r in records),
+        "unparsed_verdicts": sum(r.unparsed for r in records),
+        "guard_latency_mean_s": None if n == 0 else round(float(lat.mean()), 6),
+        "guard_latency_p95_s": None if n == 0 else round(float(np.quantile(lat, 0.95)), 6),
+        "guard_tokens_mean": None if n == 0 else round(sum(r.guard_tokens for r in records) / n, 3),
+    }

@@ -1,0 +1,80 @@
+"""The before/after and safeguards report sections, built from two real Inspect logs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+from inspect_ai.model import get_model
+from sg_helpers import KeywordGuard, complying_inner, context_from_log, make_items, run_eval
+
+from frontiergate.analysis.context import EvaluationView
+from frontiergate.report.sections import before_after, safeguards
+
+BASE = "scripted/comply"
+CAND = "safeguarded/scripted/comply"
+
+
+@pytest.fixture(scope="module")
+def rc(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    tmp = tmp_path_factory.mktemp("logs")
+    items = make_items()
+    before = run_eval(complying_inner(), items, tmp / "before")
+    after = run_eval(
+        get_model(CAND, guard=KeywordGuard("malware", "no-cyber-offence"), memoize=False), items, tmp / "after"
+    )
+    ctx_a = context_from_log(before, BASE, 1)
+    ctx_b = context_from_log(after, CAND, 2)
+    ctx_b.evaluations.append(
+        EvaluationView(
+            2, "sg-test", {}, ["cyber"], CAND, Path(after.location).name, "success", len(ctx_b.samples), 0, {}
+        )
+    )
+    run = SimpleNamespace(options={"baseline": BASE, "candidate": CAND}, out_dir=str(tmp / "after"))
+    policy = SimpleNamespace(domains={"cyber": None, "chem_bio": None})
+    return SimpleNamespace(run=run, policy=policy, targets=[BASE, CAND], analysis={BASE: ctx_a, CAND: ctx_b})
+
+
+def test_before_after_section(rc: Any) -> None:
+    sec = before_after.build(rc)
+    assert sec is not None and sec["baseline"] == BASE and sec["domains"] == ["cyber"]
+    malware = next(f for f in sec["findings"] if f["slice"] == "category=malware")
+    assert malware["estimate"] == -1.0 and malware["verdict"] == "lower"
+    over = next(f for f in sec["findings"] if f["metric"] == "over_refusal_rate_change")
+    assert over["verdict"] == "higher"
+    md = before_after.markdown(sec)
+    assert "over-refusal" in md and "-100.0 pp" in md and "category=malware" in md
+
+
+def test_before_after_absent_without_both_targets(rc: Any) -> None:
+    other = SimpleNamespace(run=SimpleNamespace(options={}), policy=rc.policy, targets=rc.targets, analysis=rc.analysis)
+    assert before_after.build(other) is None
+
+
+def test_safeguards_section_reads_decisions_from_the_log(rc: Any) -> None:
+    sec = safeguards.build(rc)
+    assert sec is not None
+    s = sec["targets"][CAND]
+    assert s["n"] == 24 and s["blocked_input"] == 16 and s["blocked_output"] == 0
+    assert s["recall_harmful"]["k"] == 8 and s["recall_harmful"]["n"] == 12
+    assert s["false_positive_benign"]["k"] == 8 and s["false_positive_benign"]["n"] == 12
+    assert s["by_principle"] == {"no-cyber-offence": 16} and s["logs_missing"] == 0
+    assert s["guard_tokens_mean"] > 0
+    md = safeguards.markdown(sec)
+    assert "66.7%" in md and "no-cyber-offence 16" in md
+
+
+def test_safeguards_section_says_when_logs_are_missing(rc: Any) -> None:
+    ctx = rc.analysis[CAND]
+    missing = SimpleNamespace(**{**vars(rc), "run": SimpleNamespace(options={}, out_dir="/nonexistent")})
+    ctx_copy = type(ctx)(
+        ctx.run_id,
+        ctx.target,
+        ctx.samples,
+        [EvaluationView(9, "t", {}, [], CAND, "/nonexistent/x.eval", "success", 0, 0, {})],
+    )
+    missing.analysis = {**rc.analysis, CAND: ctx_copy}
+    sec = safeguards.build(missing)
+    assert sec is not None and sec["targets"][CAND]["logs_missing"] == 1 and sec["limitations"]
