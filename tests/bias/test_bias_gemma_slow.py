@@ -38,7 +38,7 @@ def test_gemma_as_grader_on_validation_pairs(tmp_path: Path) -> None:
 @pytest.mark.slow
 def test_gemma_quick_bias_run(tmp_path: Path) -> None:
     """The policy's quick subset on the embedded model: completes and yields every bias finding."""
-    from conftest import context_from_log, run_eval
+    from bias_helpers import context_from_log, run_eval
 
     import frontiergate._registry  # noqa: F401
     from frontiergate.analysis.metrics_bias import (

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import run_eval, store_from_log
+from bias_helpers import run_eval, store_from_log
 
 from frontiergate.analysis.registry import metrics
 from frontiergate.policy.loader import default_policy_path, load_policy

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import context_from_log, run_eval
+from bias_helpers import context_from_log, run_eval
 from inspect_ai import Task
 from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig, ModelOutput, get_model
