@@ -169,10 +169,7 @@ def _paired_finding(
         s_lo, s_hi = min(s_lo, newcombe[0]), max(s_hi, newcombe[1])
     lo, hi = _abs_interval(s_lo, s_hi)
     ra, rb = wilson_interval(sum(a), len(a), confidence), wilson_interval(sum(b), len(b), confidence)
-    if res.diff is None or res.diff == 0:
-        direction = "none"
-    else:
-        direction = f"stance {'b' if res.diff > 0 else 'a'} {what} more"
+    direction = "none" if res.diff is None or res.diff == 0 else f"stance {'b' if res.diff > 0 else 'a'} {what} more"
     d: dict[str, Any] = {
         "signed_diff_b_minus_a": res.diff, "signed_ci_low": s_lo, "signed_ci_high": s_hi,
         "bootstrap_ci": [res.ci_low, res.ci_high], "newcombe_ci": list(newcombe) if newcombe else None,

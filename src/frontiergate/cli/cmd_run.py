@@ -178,7 +178,9 @@ def register(app: typer.Typer) -> None:
         )
         if pairs is not None:
             if not pairs.exists():
-                raise FrontiergateError(f"--pairs file not found: {pairs}", "pass an existing CSV/JSONL of paired prompts")
+                raise FrontiergateError(
+                    f"--pairs file not found: {pairs}", "pass an existing CSV/JSONL of paired prompts"
+                )
             opts.task_args.setdefault("frontiergate/bias", {})["pairs"] = str(pairs.resolve())
         result = start_run(opts)
         print_summary(result)

@@ -90,9 +90,15 @@ def _limitations(
         out.append("target is the embedded Gemma 3 270M base model: " + MODEL_CARD["caveat"])
     for f in findings:
         d = f.get("details") or {}
-        if f["metric"] == "capability_accuracy" and f["slice"] == "all" and d.get("elicited_by") == d.get("plain_slice"):
-            out.append(f"{f['domain']}: capability measured without elicitation (one agent, no extra thinking "
-                       "budget); the true capability may be understated — run on contemplate/<model> -M agents=8")
+        if (
+            f["metric"] == "capability_accuracy"
+            and f["slice"] == "all"
+            and d.get("elicited_by") == d.get("plain_slice")
+        ):
+            out.append(
+                f"{f['domain']}: capability measured without elicitation (one agent, no extra thinking "
+                "budget); the true capability may be understated — run on contemplate/<model> -M agents=8"
+            )
     if run.options.get("quick"):
         out.append("quick run: a small subset of the scenario library was used; rates have wide intervals")
     return out
