@@ -10,14 +10,14 @@ from frontiergate.analysis.registry import FindingData, metrics
 from frontiergate.policy.schema import Policy
 
 
-def _clean(x: Any) -> Any:
+def clean_floats(x: Any) -> Any:
     """Round floats so that a report recomputed on another machine gives the same bytes."""
     if isinstance(x, float):
         return None if math.isnan(x) else round(x, 10)
     if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
+        return {str(k): clean_floats(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
     if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
+        return [clean_floats(v) for v in x]
     return x
 
 
@@ -34,10 +34,10 @@ def compute_findings(ctx: AnalysisContext, policy: Policy) -> list[FindingData]:
     for domain in domains_of(ctx, policy):
         for spec in metrics().values():
             for f in spec.fn(ctx, domain):
-                f.estimate = _clean(f.estimate)
-                f.ci_low = _clean(f.ci_low)
-                f.ci_high = _clean(f.ci_high)
-                f.p_value = _clean(f.p_value)
-                f.details = _clean(f.details)
+                f.estimate = clean_floats(f.estimate)
+                f.ci_low = clean_floats(f.ci_low)
+                f.ci_high = clean_floats(f.ci_high)
+                f.p_value = clean_floats(f.p_value)
+                f.details = clean_floats(f.details)
                 out.append(f)
     return sorted(out, key=lambda f: (f.domain, f.metric, f.slice != "all", f.slice))

@@ -9,12 +9,12 @@ policy, another scenario set, unmatched items) are listed as limitations, never 
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from frontiergate.analysis.compute import clean_floats
 from frontiergate.analysis.load import load_contexts
 from frontiergate.analysis.paired_targets import compare_targets
 from frontiergate.pipeline.targets import scrub
@@ -28,17 +28,6 @@ from frontiergate.store.models import DecisionRow, RunRow
 
 COMPARISON_VERSION = "1.0.0"
 RATE_METRICS = ("attack_success_rate_change", "over_refusal_rate_change")
-
-
-def _clean(x: Any) -> Any:
-    """Round floats as the analysis does, so a comparison is byte-stable across machines and stores."""
-    if isinstance(x, float):
-        return None if math.isnan(x) else round(x, 10)
-    if isinstance(x, dict):
-        return {str(k): _clean(v) for k, v in sorted(x.items(), key=lambda kv: str(kv[0]))}
-    if isinstance(x, list | tuple):
-        return [_clean(v) for v in x]
-    return x
 
 
 def _run_info(store: Store, run_id: str) -> dict[str, Any]:
@@ -99,7 +88,7 @@ def compare_runs(store_a: Store, run_a: str, store_b: Store, run_b: str) -> dict
             limitations.append(f"{ta} / {tb}: no stored samples in one of the runs")
             continue
         seen = {s.domain for s in ca.samples if s.domain} & {s.domain for s in cb.samples if s.domain}
-        findings = [_clean(f.as_dict()) for f in compare_targets(ca, cb, sorted(seen))]
+        findings = [clean_floats(f.as_dict()) for f in compare_targets(ca, cb, sorted(seen))]
         for f in findings:
             f["verdict"] = verdict(f)
             if f["slice"] == "all" and f["details"].get("unmatched_items") and f["metric"] in RATE_METRICS:
