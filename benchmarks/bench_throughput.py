@@ -52,11 +52,11 @@ def _port() -> int:
 
 
 def _requests(port: int) -> int:
+    """Chat requests the stub has answered so far."""
     import urllib.request
 
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/models") as r:  # liveness only
-        r.read()
-    return 0
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/v1/stats") as r:
+        return int(json.loads(r.read())["requests"])
 
 
 async def bare_client(base_url: str, prompts: list[str], concurrency: int) -> float:
@@ -148,18 +148,17 @@ def main() -> None:
         eval_s = (datetime.fromisoformat(completed) - datetime.fromisoformat(started)).total_seconds()
         report = json.loads((work / "run" / "report.json").read_text())
         n_samples = sum(e["n_samples"] for t in report["targets"] for e in t["evaluations"])
-        # the bare client sends the same number of requests, with prompts of the same length
-        prompts = [f"benchmark prompt {i} " * 20 for i in range(n_samples)]
+        # multi-turn items send several requests per sample: the bare client sends exactly as many
+        n_requests = _requests(port)
+        prompts = [f"benchmark prompt {i} " * 20 for i in range(n_requests)]
         bare_s = asyncio.run(bare_client(base, prompts, args.concurrency))
-        fg_rate = n_samples / eval_s
-        bare_rate = n_samples / bare_s
-        print(
-            f"samples={n_samples} latency={args.latency}s concurrency={args.concurrency} log_buffer={args.log_buffer}"
-        )
+        fg_rate = n_requests / eval_s
+        bare_rate = n_requests / bare_s
+        print(f"samples={n_samples} requests={n_requests} latency={args.latency}s concurrency={args.concurrency}")
         print(f"bare asyncio client : {bare_rate:8.1f} requests/s ({bare_s:.1f}s)")
-        print(f"frontiergate (eval) : {fg_rate:8.1f} samples/s ({eval_s:.1f}s inside Inspect's eval)")
+        print(f"frontiergate (eval) : {fg_rate:8.1f} requests/s = {n_samples / eval_s:.1f} samples/s ({eval_s:.1f}s)")
         print(f"frontiergate (wall) : {n_samples / wall:8.1f} samples/s ({wall:.1f}s incl. startup, ingest, report)")
-        print(f"ratio eval/bare     : {fg_rate / bare_rate:.2f}")
+        print(f"ratio frontiergate/bare (requests/s): {fg_rate / bare_rate:.2f}")
         print(f"peak RSS frontiergate process tree: {peak / 2**20:.0f} MiB")
     finally:
         stub.terminate()

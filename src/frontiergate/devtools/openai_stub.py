@@ -105,6 +105,11 @@ class OpenAIStub:
                 body_bytes = await reader.readexactly(int(headers.get("content-length", "0") or 0))
                 if "authorization" in headers:
                     self.stats.authorization_headers.append(headers["authorization"])
+                if method == "GET" and path.endswith("/stats"):
+                    stats = {"requests": self.stats.requests, "outcomes": dict(self.stats.outcomes)}
+                    self._send(writer, 200, json.dumps(stats).encode())
+                    await writer.drain()
+                    continue
                 if method == "GET" and path.endswith("/models"):
                     self._send(writer, 200, json.dumps({"object": "list", "data": [{"id": "stub"}]}).encode())
                     await writer.drain()
