@@ -11,10 +11,11 @@ import json
 from pathlib import Path
 from typing import Any
 
-from inspect_ai.log import EvalLog, EvalSample, read_eval_log, read_eval_log_samples
+from inspect_ai.log import EvalLog, EvalSample, read_eval_log
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from frontiergate.pipeline.log_reader import iter_samples
 from frontiergate.pipeline.targets import scrub
 from frontiergate.store.models import EvaluationRow, ItemRow, SampleRow, ScoreRow
 
@@ -64,7 +65,8 @@ def ingest_log(s: Session, evaluation: EvaluationRow, log_path: Path) -> tuple[i
     s.execute(delete(SampleRow).where(SampleRow.evaluation_id == evaluation.id))
     known_items = set(s.scalars(select(ItemRow.item_id).where(ItemRow.run_id == evaluation.run_id)))
     n = errors = 0
-    for sample in read_eval_log_samples(str(log_path), all_samples_required=False):
+    batch: list[SampleRow] = []
+    for sample in iter_samples(log_path):
         meta = dict(sample.metadata or {})
         item_id = str(meta.get("item_id") or sample.id)
         if item_id not in known_items:
@@ -110,6 +112,13 @@ def ingest_log(s: Session, evaluation: EvaluationRow, log_path: Path) -> tuple[i
                 )
             )
         s.add(row)
+        batch.append(row)
+        if len(batch) >= 500:
+            # write and forget: the session must not hold every row of a 20,000-sample log
+            s.flush()
+            for r in batch:
+                s.expunge(r)
+            batch.clear()
         n += 1
         errors += err is not None
     evaluation.log_path = str(log_path)
