@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from frontiergate.analysis.context import AnalysisContext, SampleView
-from frontiergate.analysis.registry import FindingData, register_metric
+from frontiergate.analysis.registry import FindingData, rate_finding, register_metric
 from frontiergate.stats.intervals import wilson_interval
 from frontiergate.stats.paired import cluster_bootstrap_diff
 
@@ -68,21 +68,9 @@ def _rate(
     slice_: str = "all",
     details: dict[str, Any] | None = None,
 ) -> FindingData:
-    est = wilson_interval(sum(vals), len(vals), confidence)
-    d = dict(details or {})
-    d["too_few"] = est.n < SMALL_N
-    return FindingData(
-        domain=domain,
-        metric=metric,
-        n=est.n,
-        k=est.k,
-        estimate=est.estimate,
-        ci_low=est.low,
-        ci_high=est.high,
-        slice=slice_,
-        test=f"Wilson {int(confidence * 100)}%",
-        details=d,
-    )
+    f = rate_finding(domain, metric, vals, confidence, slice_, details)
+    f.details["too_few"] = f.n < SMALL_N
+    return f
 
 
 def _grouped(

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 
 from frontiergate.analysis.context import AnalysisContext, SampleView
-from frontiergate.analysis.registry import FindingData, register_metric
-from frontiergate.stats.intervals import wilson_interval
+from frontiergate.analysis.registry import FindingData, rate_finding, register_metric
 
 REFUSAL_SCORERS = ("refusal_judge", "refusal_rules")
 # tasks whose items are harmful requests or their benign twins; errors elsewhere are not misuse evidence
@@ -23,28 +21,7 @@ def complied(s: SampleView) -> bool | None:
     return None
 
 
-def _rate(
-    domain: str,
-    metric: str,
-    outcomes: Iterable[bool],
-    confidence: float,
-    slice_: str = "all",
-    details: dict[str, object] | None = None,
-) -> FindingData:
-    vals = list(outcomes)
-    est = wilson_interval(sum(vals), len(vals), confidence)
-    return FindingData(
-        domain=domain,
-        metric=metric,
-        n=est.n,
-        k=est.k,
-        estimate=est.estimate,
-        ci_low=est.low,
-        ci_high=est.high,
-        slice=slice_,
-        test=f"Wilson {int(confidence * 100)}%",
-        details=dict(details or {}),
-    )
+_rate = rate_finding
 
 
 def _breakdowns(domain: str, metric: str, pairs: list[tuple[SampleView, bool]], confidence: float) -> list[FindingData]:

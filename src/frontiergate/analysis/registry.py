@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from frontiergate.analysis.context import AnalysisContext
+from frontiergate.stats.intervals import wilson_interval
 
 
 @dataclass
@@ -33,6 +34,31 @@ class FindingData:
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+def rate_finding(
+    domain: str,
+    metric: str,
+    outcomes: Iterable[bool],
+    confidence: float,
+    slice_: str = "all",
+    details: Mapping[str, Any] | None = None,
+) -> FindingData:
+    """A proportion finding with its n and Wilson interval: the shape of most headline metrics."""
+    vals = list(outcomes)
+    est = wilson_interval(sum(vals), len(vals), confidence)
+    return FindingData(
+        domain=domain,
+        metric=metric,
+        n=est.n,
+        k=est.k,
+        estimate=est.estimate,
+        ci_low=est.low,
+        ci_high=est.high,
+        slice=slice_,
+        test=f"Wilson {int(confidence * 100)}%",
+        details=dict(details or {}),
+    )
 
 
 MetricFn = Callable[[AnalysisContext, str], list[FindingData]]
