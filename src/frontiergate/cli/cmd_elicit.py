@@ -14,20 +14,11 @@ from typing import Any
 
 import typer
 
-from frontiergate.errors import FrontiergateError
+from frontiergate.cli.cmd_run import _parse_kv
 
 
 def _kv(values: list[str]) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    for v in values:
-        if "=" not in v:
-            raise FrontiergateError(f"-M expects key=value, got '{v}'", "write e.g. -M n_ctx=2048")
-        k, val = v.split("=", 1)
-        try:
-            out[k.strip()] = json.loads(val)
-        except json.JSONDecodeError:
-            out[k.strip()] = val
-    return out
+    return _parse_kv(values, "-M")
 
 
 def _print_verdicts(verdicts: list[Any]) -> None:
