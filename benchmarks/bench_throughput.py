@@ -81,7 +81,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=2000)
     ap.add_argument("--latency", type=float, default=0.5)
     ap.add_argument("--concurrency", type=int, default=100)
-    ap.add_argument("--log-buffer", type=int, default=100)
+    ap.add_argument("--log-buffer", type=int, default=None, help="default: frontiergate's own")
     args = ap.parse_args()
     port = _port()
     stub = subprocess.Popen(
@@ -124,9 +124,9 @@ def main() -> None:
             str(args.concurrency),
             "--display",
             "none",
-            "--log-buffer",
-            str(args.log_buffer),
         ]
+        if args.log_buffer is not None:
+            cmd += ["--log-buffer", str(args.log_buffer)]
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         peak = 0

@@ -45,6 +45,9 @@ def test_sigkill_then_resume_loses_and_repeats_nothing(tmp_path: Path) -> None:
         "none",
         "--max-connections",
         "2",
+        # nothing reaches the .eval log before the kill: the journal alone must carry the finished samples
+        "--log-buffer",
+        "50",
     ]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     deadline = time.time() + 120
@@ -55,6 +58,9 @@ def test_sigkill_then_resume_loses_and_repeats_nothing(tmp_path: Path) -> None:
     before = len(calls.read_text().splitlines())
     assert 9 <= before < 20, "the kill must land mid-run"
     run_id = next(p.name for p in (tmp_path / "runs").iterdir() if p.is_dir())
+    journal = tmp_path / "runs" / run_id / "journal"
+    journaled = sum(len(f.read_text().splitlines()) for f in journal.glob("*.jsonl"))
+    assert journaled >= before - 2, (journaled, before)
 
     res = subprocess.run(
         [sys.executable, "-c", DRIVER, "run", "--resume", run_id, "--display", "none"],

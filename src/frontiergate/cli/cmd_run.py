@@ -11,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from frontiergate.errors import FrontiergateError
-from frontiergate.models.embedded import EMBEDDED_MODEL
+from frontiergate.models.card import EMBEDDED_MODEL
 from frontiergate.report.markdown import ACTION_TEXT
 
 console = Console(stderr=False)
@@ -119,12 +119,12 @@ def register(app: typer.Typer) -> None:
         attempt_timeout: int = typer.Option(
             60, "--attempt-timeout", min=1, help="Seconds before one call attempt is abandoned."
         ),
-        log_buffer: int = typer.Option(
-            1,
+        log_buffer: int | None = typer.Option(
+            None,
             "--log-buffer",
             min=1,
-            help="Samples buffered before the log is written "
-            "(1: a killed run loses no finished sample; larger: faster huge sweeps).",
+            help="Samples buffered before Inspect rewrites the log (default: about 20 writes per task). "
+            "Finished samples are journaled as they end, so a killed run loses none whatever this is.",
         ),
         display: str | None = typer.Option(None, "--display", help="Inspect display: full, rich, plain, none."),
     ) -> None:

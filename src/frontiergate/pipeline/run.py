@@ -28,6 +28,7 @@ from frontiergate.decision.engine import decide
 from frontiergate.errors import FrontiergateError, RunError
 from frontiergate.pipeline.early_stopping import ThresholdEarlyStopping
 from frontiergate.pipeline.ingest import ingest_log
+from frontiergate.pipeline.journal import journaling, restore_journaled_samples
 from frontiergate.pipeline.plan import PlannedEvaluation, plan_run
 from frontiergate.pipeline.targets import scrub, validate_target
 from frontiergate.pipeline.tasks import load_task
@@ -62,7 +63,7 @@ class RunOptions:
     max_connections: int | None = None
     max_samples: int | None = None
     retry_attempts: int = 2
-    log_buffer: int | None = 1
+    log_buffer: int | None = None
     max_retries: int = 4
     attempt_timeout: int = 60
     sequential: bool = False
@@ -245,29 +246,34 @@ def _execute(
 ) -> RunResult:
     out_dir = Path(opts.out or ".")
     log_dir = out_dir / "logs"
+    journal_dir = out_dir / "journal"
     success = False
     try:
-        success, logs = eval_set(
-            tasks,
-            log_dir=str(log_dir),
-            model=list(opts.targets),
-            model_base_url=opts.model_base_url,
-            model_args=dict(opts.model_args),
-            model_roles=dict(opts.model_roles) or None,
-            limit=opts.limit,
-            retry_attempts=opts.retry_attempts,
-            retry_on_error=opts.retry_on_error,
-            fail_on_error=False,
-            max_connections=opts.max_connections,
-            max_samples=opts.max_samples,
-            display=opts.display,  # type: ignore[arg-type]
-            log_realtime=False,
-            score_display=False,
-            seed=opts.seed,
-            log_buffer=opts.log_buffer,
-            max_retries=opts.max_retries,
-            attempt_timeout=opts.attempt_timeout,
-        )
+        restored = restore_journaled_samples(log_dir, journal_dir)
+        if restored:
+            log.info("resuming with %d finished samples restored from the journal", restored)
+        with journaling(journal_dir):
+            success, _logs = eval_set(
+                tasks,
+                log_dir=str(log_dir),
+                model=list(opts.targets),
+                model_base_url=opts.model_base_url,
+                model_args=dict(opts.model_args),
+                model_roles=dict(opts.model_roles) or None,
+                limit=opts.limit,
+                retry_attempts=opts.retry_attempts,
+                retry_on_error=opts.retry_on_error,
+                fail_on_error=False,
+                max_connections=opts.max_connections,
+                max_samples=opts.max_samples,
+                display=opts.display,  # type: ignore[arg-type]
+                log_realtime=False,
+                score_display=False,
+                seed=opts.seed,
+                log_buffer=opts.log_buffer or _default_log_buffer(tasks),
+                max_retries=opts.max_retries,
+                attempt_timeout=opts.attempt_timeout,
+            )
     finally:
         # ingest whatever exists, even after a failure: partial evidence is still evidence
         _ingest_all(store, run_id, opts, plan, log_dir)
@@ -279,6 +285,16 @@ def _execute(
     analyse_and_decide(store, run_id, policy)
     report, paths = write_reports(store, run_id, out_dir)
     return RunResult(run_id, out_dir, store.url, report, paths)
+
+
+def _default_log_buffer(tasks: list[Task]) -> int:
+    """Write the log about 20 times per task, as Inspect does for high-throughput runs.
+
+    The journal (see ``pipeline/journal.py``) already makes every finished sample durable, so the
+    buffer only trades memory for fewer whole-archive rewrites; 10..500 bounds both.
+    """
+    largest = max((len(t.dataset) * (t.epochs or 1) for t in tasks), default=0)
+    return max(10, min(500, largest // 20))
 
 
 def _ingest_all(store: Store, run_id: str, opts: RunOptions, plan: list[PlannedEvaluation], log_dir: Path) -> None:
