@@ -6,7 +6,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from frontiergate.models.embedded import EMBEDDED_MODEL, MODEL_CARD
+from frontiergate.models.card import EMBEDDED_MODEL, MODEL_CARD
 
 PROVIDERS = [
     (EMBEDDED_MODEL, "embedded default: in-process llama.cpp, no key, no network", "-"),

@@ -22,7 +22,6 @@ from frontiergate.scenarios.external import ColumnMapping, load_external
 from frontiergate.scenarios.library import load_seed_file, load_seeds
 from frontiergate.scenarios.schema import Seed
 from frontiergate.scenarios.transforms import families, registry, resolve_chains
-from frontiergate.tasks.common import as_list
 
 
 def _seeds(domains: list[str] | None, source: Path | None, mapping: ColumnMapping) -> list[Seed]:
@@ -146,6 +145,8 @@ def register(app: typer.Typer) -> None:
         context_column: str | None = typer.Option(None, "--context-column"),
     ) -> None:
         """Stream items (one JSON object per line): base items, then transformed variants."""
+        from frontiergate.tasks.common import as_list  # imports Inspect: only when listing
+
         domains = [d for x in domain for d in (as_list(x) or [])] or None
         mapping = _mapping_opts(prompt_column, id_column, category_column,
                                 file_domain or (domains[0] if domains and len(domains) == 1 else None),
@@ -173,6 +174,8 @@ def register(app: typer.Typer) -> None:
         transforms: str = typer.Option("all", "--transforms", "-t", help="Transforms counted as variants."),
     ) -> None:
         """Counts per domain, severity and transform family (seeds, twins, multi-turn, variants)."""
+        from frontiergate.tasks.common import as_list  # imports Inspect: only when listing
+
         domains = [d for x in domain for d in (as_list(x) or [])] or None
         if domains and "autonomy" in domains:
             counts = _autonomy_counts()

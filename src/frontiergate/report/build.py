@@ -14,7 +14,7 @@ import yaml
 from sqlalchemy import select
 
 from frontiergate.analysis.load import load_contexts
-from frontiergate.models.embedded import EMBEDDED_MODEL, MODEL_CARD
+from frontiergate.models.card import EMBEDDED_MODEL, MODEL_CARD
 from frontiergate.policy.schema import Policy
 from frontiergate.report import SCHEMA_VERSION
 from frontiergate.report.context import ReportContext
