@@ -130,10 +130,13 @@ def main() -> None:
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         peak = 0
+        timeline: list[tuple[float, int]] = []  # (unix time, RSS) to separate start-up from growth
         ps = psutil.Process(proc.pid)
         while proc.poll() is None:
             with contextlib.suppress(psutil.Error):
-                peak = max(peak, sum(p.memory_info().rss for p in [ps, *ps.children(recursive=True)]))
+                rss = sum(p.memory_info().rss for p in [ps, *ps.children(recursive=True)])
+                peak = max(peak, rss)
+                timeline.append((time.time(), rss))
             time.sleep(0.2)
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
@@ -145,7 +148,13 @@ def main() -> None:
         completed = hdr.stats.completed_at
         from datetime import datetime
 
-        eval_s = (datetime.fromisoformat(completed) - datetime.fromisoformat(started)).total_seconds()
+        t_start, t_end = datetime.fromisoformat(started).timestamp(), datetime.fromisoformat(completed).timestamp()
+        eval_s = t_end - t_start
+        during = [r for t, r in timeline if t_start <= t <= t_end]
+        # memory growth while samples run: RSS in the last tenth of the eval over RSS in its first tenth
+        tenth = max(1, len(during) // 10)
+        rss_first = max(during[:tenth], default=0)
+        rss_last = max(during[-tenth:], default=0)
         report = json.loads((work / "run" / "report.json").read_text())
         n_samples = sum(e["n_samples"] for t in report["targets"] for e in t["evaluations"])
         # multi-turn items send several requests per sample: the bare client sends exactly as many
@@ -160,6 +169,10 @@ def main() -> None:
         print(f"frontiergate (wall) : {n_samples / wall:8.1f} samples/s ({wall:.1f}s incl. startup, ingest, report)")
         print(f"ratio frontiergate/bare (requests/s): {fg_rate / bare_rate:.2f}")
         print(f"peak RSS frontiergate process tree: {peak / 2**20:.0f} MiB")
+        print(
+            f"RSS while samples run: {rss_first / 2**20:.0f} MiB (first tenth) -> {rss_last / 2**20:.0f} MiB "
+            f"(last tenth), {(rss_last - rss_first) / 2**10 / max(1, n_samples * 0.8):.1f} KiB per sample"
+        )
     finally:
         stub.terminate()
         stub.wait()
