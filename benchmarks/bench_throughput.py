@@ -6,6 +6,7 @@ second over the bare client's; the stub counts the requests each side really sen
 the frontiergate process is sampled every 0.2 s.
 
 Run: python benchmarks/bench_throughput.py [--samples 2000] [--latency 0.5] [--concurrency 100]
+     python benchmarks/bench_throughput.py --samples 1000 --grid   # ratio from slow API to fast local server
      python benchmarks/bench_throughput.py --samples 20000 --latency 0.05 --concurrency 100   # memory
 """
 
@@ -76,13 +77,8 @@ async def bare_client(base_url: str, prompts: list[str], concurrency: int) -> fl
     return time.perf_counter() - t0
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--samples", type=int, default=2000)
-    ap.add_argument("--latency", type=float, default=0.5)
-    ap.add_argument("--concurrency", type=int, default=100)
-    ap.add_argument("--log-buffer", type=int, default=None, help="default: frontiergate's own")
-    args = ap.parse_args()
+def measure(args: argparse.Namespace) -> dict[str, float]:
+    """One configuration: frontiergate first, then the bare client, against one fresh stub."""
     port = _port()
     stub = subprocess.Popen(
         [
@@ -149,7 +145,16 @@ def main() -> None:
         from datetime import datetime
 
         t_start, t_end = datetime.fromisoformat(started).timestamp(), datetime.fromisoformat(completed).timestamp()
-        eval_s = t_end - t_start
+        # the bare client is timed from its first request to its last answer; Inspect likewise, from the
+        # first sample's start to the last sample's end (task set-up is in the wall figure instead)
+        from frontiergate.pipeline.log_reader import iter_samples
+
+        log_path = Path(list_eval_logs(str(work / "run" / "logs"))[0].name.removeprefix("file://"))
+        spans = [(s.started_at, s.completed_at) for s in iter_samples(log_path) if s.started_at and s.completed_at]
+        first = min(datetime.fromisoformat(a).timestamp() for a, _ in spans)
+        last = max(datetime.fromisoformat(b).timestamp() for _, b in spans)
+        eval_s = last - first
+        setup_s = first - t_start
         during = [r for t, r in timeline if t_start <= t <= t_end]
         # memory growth while samples run: RSS in the last tenth of the eval over RSS in its first tenth
         tenth = max(1, len(during) // 10)
@@ -166,6 +171,7 @@ def main() -> None:
         print(f"samples={n_samples} requests={n_requests} latency={args.latency}s concurrency={args.concurrency}")
         print(f"bare asyncio client : {bare_rate:8.1f} requests/s ({bare_s:.1f}s)")
         print(f"frontiergate (eval) : {fg_rate:8.1f} requests/s = {n_samples / eval_s:.1f} samples/s ({eval_s:.1f}s)")
+        print(f"frontiergate set-up : {setup_s:8.1f} s from eval start to first sample (dataset, task init)")
         print(f"frontiergate (wall) : {n_samples / wall:8.1f} samples/s ({wall:.1f}s incl. startup, ingest, report)")
         print(f"ratio frontiergate/bare (requests/s): {fg_rate / bare_rate:.2f}")
         print(f"peak RSS frontiergate process tree: {peak / 2**20:.0f} MiB")
@@ -173,9 +179,48 @@ def main() -> None:
             f"RSS while samples run: {rss_first / 2**20:.0f} MiB (first tenth) -> {rss_last / 2**20:.0f} MiB "
             f"(last tenth), {(rss_last - rss_first) / 2**10 / max(1, n_samples * 0.8):.1f} KiB per sample"
         )
+        return {
+            "samples": n_samples,
+            "requests": n_requests,
+            "latency": args.latency,
+            "concurrency": args.concurrency,
+            "bare_rps": bare_rate,
+            "fg_rps": fg_rate,
+            "fg_sps": n_samples / eval_s,
+            "ratio": fg_rate / bare_rate,
+            "peak_mib": peak / 2**20,
+        }
     finally:
         stub.terminate()
         stub.wait()
+
+
+# (latency s, concurrency): slow frontier API ... a local server answering in 50 ms
+GRID = [(5.0, 100), (2.0, 32), (2.0, 100), (1.0, 100), (0.5, 100), (0.05, 100)]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--samples", type=int, default=2000)
+    ap.add_argument("--latency", type=float, default=0.5)
+    ap.add_argument("--concurrency", type=int, default=100)
+    ap.add_argument("--log-buffer", type=int, default=None, help="default: frontiergate's own")
+    ap.add_argument("--grid", action="store_true", help="every (latency, concurrency) in GRID, then a table")
+    args = ap.parse_args()
+    if not args.grid:
+        measure(args)
+        return
+    rows = []
+    for latency, concurrency in GRID:
+        print(f"--- latency {latency}s, concurrency {concurrency}", flush=True)
+        rows.append(measure(argparse.Namespace(**{**vars(args), "latency": latency, "concurrency": concurrency})))
+    print("\n| latency | concurrency | ideal req/s | bare client req/s | frontiergate req/s | ratio | peak RSS |")
+    print("|---|---|---|---|---|---|---|")
+    for r in rows:
+        print(
+            f"| {r['latency']} s | {r['concurrency']:.0f} | {r['concurrency'] / r['latency']:.0f} "
+            f"| {r['bare_rps']:.1f} | {r['fg_rps']:.1f} | **{r['ratio']:.2f}** | {r['peak_mib']:.0f} MiB |"
+        )
 
 
 if __name__ == "__main__":
