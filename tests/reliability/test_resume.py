@@ -77,6 +77,7 @@ def test_sigkill_then_resume_loses_and_repeats_nothing(tmp_path: Path) -> None:
         assert s.scalar(select(func.count()).select_from(SampleRow)) == 20
         assert s.scalar(select(func.count()).select_from(SampleRow).where(SampleRow.error.is_not(None))) == 0
     assert (tmp_path / "runs" / run_id / "report.json").exists()
+    assert not journal.exists(), "a completed run keeps no journal: its samples are all in the logs"
 
 
 def test_resume_unknown_run_is_a_usage_error(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import secrets
+import shutil
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -277,6 +278,9 @@ def _execute(
     finally:
         # ingest whatever exists, even after a failure: partial evidence is still evidence
         _ingest_all(store, run_id, opts, plan, log_dir)
+    if success:
+        # every sample is in the logs now; the journal (uncompressed, larger than the logs) only served resuming
+        shutil.rmtree(journal_dir, ignore_errors=True)
     with store.session() as s:
         r = s.get(RunRow, run_id)
         assert r is not None
