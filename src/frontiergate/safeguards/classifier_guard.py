@@ -1,8 +1,11 @@
-"""Embedding classifier guard: all-MiniLM-L6-v2 sentence embeddings and a logistic head.
+"""Embedding classifier guard: offline sentence embeddings and a logistic head.
 
-Why: it runs offline on two CPU cores in milliseconds per text, needs no guard model, and the
-head (384 weights and a bias, trained by ``scripts/train_guard.py``) ships with the package as a
-small JSON file, so ``--guard classifier`` works without the training data. It knows no
+Why: it runs offline on two CPU cores, needs no guard model, and the head (one weight per
+embedding dimension and a bias, trained by ``scripts/train_guard.py``) ships with the package as a
+small JSON file, so ``--guard classifier`` works without the training data. The head records which
+encoder it was trained on (``meta["encoder"]``, see ``frontiergate.ml.encoders``; heads without it
+predate the field and are MiniLM heads). The shipped head uses all-mpnet-base-v2, chosen by
+repeated cross-validation over the alternatives in docs/guard-experiments.md. It knows no
 principles, so its verdicts cite the pseudo-principle ``classifier``.
 """
 
@@ -20,6 +23,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from frontiergate.errors import DataFileError
+from frontiergate.ml.encoders import DEFAULT_ENCODER, get_encoder
 from frontiergate.safeguards.guard import Guard, GuardVerdict
 
 
@@ -37,6 +41,11 @@ class LogisticHead:
         self.intercept = float(intercept)
         self.threshold = float(threshold)
         self.meta = dict(meta or {})
+
+    @property
+    def encoder(self) -> str:
+        """Short name of the sentence encoder this head was trained on."""
+        return str(self.meta.get("encoder", DEFAULT_ENCODER))
 
     def predict_proba(self, x: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
         z = np.asarray(x, dtype=np.float64) @ self.coef + self.intercept
@@ -68,7 +77,14 @@ class LogisticHead:
             ) from None
         if not math.isfinite(intercept) or coef.ndim != 1:
             raise DataFileError(f"classifier head {p} is malformed (coef must be a flat list)", "retrain it")
-        return cls(coef, intercept, threshold, raw)
+        head = cls(coef, intercept, threshold, raw)
+        enc = get_encoder(head.encoder)
+        if coef.shape[0] != enc.dim:
+            raise DataFileError(
+                f"classifier head {p} has {coef.shape[0]} weights but encoder {enc.name!r} gives {enc.dim} dimensions",
+                "set 'encoder' to the model the head was trained on, or retrain it with scripts/train_guard.py",
+            )
+        return head
 
 
 class ClassifierGuard(Guard):
@@ -83,9 +99,7 @@ class ClassifierGuard(Guard):
 
     def scores(self, texts: list[str]) -> NDArray[np.float64]:
         """p(unsafe) for many texts at once (batching is what makes validation fast)."""
-        from frontiergate.ml.embeddings import embed
-
-        return self.head.predict_proba(embed(texts))
+        return self.head.predict_proba(get_encoder(self.head.encoder).embed(texts))
 
     async def _verdict(self, text: str, stage: str) -> GuardVerdict:
         start = time.perf_counter()
@@ -112,5 +126,6 @@ class ClassifierGuard(Guard):
             "guard": self.name,
             "head": self.head.meta.get("name", "classifier_head"),
             "threshold": self.head.threshold,
+            "encoder": self.head.encoder,
             "embedding": self.head.meta.get("embedding_model"),
         }
