@@ -1,7 +1,9 @@
 """Throughput of `frontiergate run` against a bare asyncio client, measured in one run.
 
 Both send chat requests to the same local OpenAI-compatible stub (separate process, loopback,
-fixed per-request latency) at the same concurrency. The ratio is frontiergate's requests per
+fixed per-request latency) at the same concurrency. The bare client replays the same conversation
+shapes (a multi-turn item's requests one after another, as its later turns need the earlier
+answers), so both sides face the same dependency structure. The ratio is frontiergate's requests per
 second over the bare client's; the stub counts the requests each side really sent. Peak RSS of
 the frontiergate process is sampled every 0.2 s.
 
@@ -60,20 +62,26 @@ def _requests(port: int) -> int:
         return int(json.loads(r.read())["requests"])
 
 
-async def bare_client(base_url: str, prompts: list[str], concurrency: int) -> float:
+async def bare_client(base_url: str, conversations: list[int], concurrency: int) -> float:
+    """Send the same conversations: ``conversations[i]`` requests in sequence for item i (a later
+    turn of a multi-turn item needs the earlier answer), at most ``concurrency`` items at once."""
     from openai import AsyncOpenAI
 
     client = AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0)
     sem = asyncio.Semaphore(concurrency)
 
-    async def one(p: str) -> None:
+    async def one(i: int, turns: int) -> None:
         async with sem:
-            await client.chat.completions.create(
-                model="stub", messages=[{"role": "user", "content": p}], max_tokens=160
-            )
+            messages: list[dict[str, str]] = []
+            for t in range(turns):
+                messages.append({"role": "user", "content": f"benchmark prompt {i}.{t} " * 20})
+                r = await client.chat.completions.create(
+                    model="stub", messages=messages, max_tokens=160  # type: ignore[arg-type]
+                )
+                messages.append({"role": "assistant", "content": r.choices[0].message.content or ""})
 
     t0 = time.perf_counter()
-    await asyncio.gather(*(one(p) for p in prompts))
+    await asyncio.gather(*(one(i, k) for i, k in enumerate(conversations)))
     return time.perf_counter() - t0
 
 
@@ -150,7 +158,10 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         from frontiergate.pipeline.log_reader import iter_samples
 
         log_path = Path(list_eval_logs(str(work / "run" / "logs"))[0].name.removeprefix("file://"))
-        spans = [(s.started_at, s.completed_at) for s in iter_samples(log_path) if s.started_at and s.completed_at]
+        samples = list(iter_samples(log_path))
+        spans = [(s.started_at, s.completed_at) for s in samples if s.started_at and s.completed_at]
+        # requests per item, in order: the bare client replays the same conversation shapes
+        conversations = [sum(1 for e in s.events if e.event == "model") for s in samples]
         first = min(datetime.fromisoformat(a).timestamp() for a, _ in spans)
         last = max(datetime.fromisoformat(b).timestamp() for _, b in spans)
         eval_s = last - first
@@ -164,8 +175,11 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         n_samples = sum(e["n_samples"] for t in report["targets"] for e in t["evaluations"])
         # multi-turn items send several requests per sample: the bare client sends exactly as many
         n_requests = _requests(port)
-        prompts = [f"benchmark prompt {i} " * 20 for i in range(n_requests)]
-        bare_s = asyncio.run(bare_client(base, prompts, args.concurrency))
+        if sum(conversations) != n_requests:
+            raise SystemExit(f"log shows {sum(conversations)} model calls but the stub answered {n_requests}")
+        before = _requests(port)
+        bare_s = asyncio.run(bare_client(base, conversations, args.concurrency))
+        assert _requests(port) - before == n_requests, "the bare client must send exactly as many requests"
         fg_rate = n_requests / eval_s
         bare_rate = n_requests / bare_s
         print(f"samples={n_samples} requests={n_requests} latency={args.latency}s concurrency={args.concurrency}")
