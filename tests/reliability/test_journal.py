@@ -14,7 +14,8 @@ from frontiergate.pipeline.journal import journaling, read_journal
 
 
 def _task(n: int) -> Task:
-    return Task(dataset=[Sample(input=f"q{i}", target="Default", id=i) for i in range(n)], solver=generate(), scorer=match())
+    samples = [Sample(input=f"q{i}", target="Default", id=i) for i in range(n)]
+    return Task(dataset=samples, solver=generate(), scorer=match())
 
 
 def test_journal_holds_every_finished_sample_and_tolerates_a_cut_line(tmp_path: Path) -> None:
