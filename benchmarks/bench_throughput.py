@@ -158,10 +158,12 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         from frontiergate.pipeline.log_reader import iter_samples
 
         log_path = Path(list_eval_logs(str(work / "run" / "logs"))[0].name.removeprefix("file://"))
-        samples = list(iter_samples(log_path))
-        spans = [(s.started_at, s.completed_at) for s in samples if s.started_at and s.completed_at]
-        # requests per item, in order: the bare client replays the same conversation shapes
-        conversations = [sum(1 for e in s.events if e.event == "model") for s in samples]
+        spans: list[tuple[str, str]] = []
+        conversations: list[int] = []  # requests per item, in order: the bare client replays these shapes
+        for s in iter_samples(log_path):  # streamed: 20,000 samples with transcripts do not fit comfortably
+            if s.started_at and s.completed_at:
+                spans.append((s.started_at, s.completed_at))
+            conversations.append(sum(1 for e in s.events if e.event == "model"))
         first = min(datetime.fromisoformat(a).timestamp() for a, _ in spans)
         last = max(datetime.fromisoformat(b).timestamp() for _, b in spans)
         eval_s = last - first
