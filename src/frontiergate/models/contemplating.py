@@ -45,6 +45,7 @@ from frontiergate.elicitation.answers import extract_answer
 from frontiergate.elicitation.budget import BudgetMode, BudgetRecord, budgeted_generate, parse_budget
 from frontiergate.elicitation.records import CallRecord, now, record_call
 from frontiergate.errors import ModelError
+from frontiergate.models.inner_model import require_inner_model
 
 MAX_AGENTS = 16
 AGGREGATORS = ("vote", "synthesise", "judge")
@@ -148,11 +149,7 @@ class ContemplatingAPI(ModelAPI):
         **model_args: Any,
     ) -> None:
         super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, config=config)
-        if "/" not in model_name:
-            raise ModelError(
-                f"contemplate/{model_name} does not name an inner model",
-                "write contemplate/<provider>/<model>, e.g. contemplate/frontiergate/gemma-3-270m",
-            )
+        require_inner_model("contemplate", model_name)
         args = dict(model_args)
         self.agents = _int_arg("agents", args.pop("agents", 4), 1, MAX_AGENTS)
         self.layers = _int_arg("layers", args.pop("layers", 1), 1, 2)

@@ -40,6 +40,7 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from frontiergate.errors import ModelError
+from frontiergate.models.inner_model import require_inner_model
 from frontiergate.safeguards.guard import Guard, GuardVerdict
 
 GUARDS = ("principled", "rules", "classifier")
@@ -100,11 +101,7 @@ class SafeguardedAPI(ModelAPI):
         **model_args: Any,
     ) -> None:
         super().__init__(model_name=model_name, base_url=base_url, api_key=api_key, config=config)
-        if "/" not in model_name:
-            raise ModelError(
-                f"'safeguarded/{model_name}' does not name an inner model",
-                "write safeguarded/<provider>/<model>, e.g. safeguarded/frontiergate/gemma-3-270m",
-            )
+        require_inner_model("safeguarded", model_name)
         fail = str(model_args.pop("fail", "closed")).lower()
         if fail not in ("closed", "open"):
             raise ModelError(f"safeguarded model arg fail='{fail}' is not valid", "use fail=closed or fail=open")
