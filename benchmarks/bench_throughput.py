@@ -7,7 +7,7 @@ answers), so both sides face the same dependency structure. The ratio is frontie
 second over the bare client's; the stub counts the requests each side really sent. Peak RSS of
 the frontiergate process is sampled every 0.2 s.
 
-Run: python benchmarks/bench_throughput.py [--samples 2000] [--latency 0.5] [--concurrency 100]
+Run: python benchmarks/bench_throughput.py [--samples 2000] [--latency 0.5] [--concurrency 100] [--workers 2]
      python benchmarks/bench_throughput.py --samples 1000 --grid   # ratio from slow API to fast local server
      python benchmarks/bench_throughput.py --samples 20000 --latency 0.05 --concurrency 100   # memory
 """
@@ -131,6 +131,9 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         ]
         if args.log_buffer is not None:
             cmd += ["--log-buffer", str(args.log_buffer)]
+        if args.part_size is not None:
+            cmd += ["--part-size", str(args.part_size)]
+        cmd += ["--workers", str(args.workers)]
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         peak = 0
@@ -145,25 +148,27 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
             raise SystemExit(f"frontiergate run failed: {proc.stderr.read() if proc.stderr else ''}")
-        from inspect_ai.log import list_eval_logs, read_eval_log
-
-        hdr = read_eval_log(list_eval_logs(str(work / "run" / "logs"))[0].name, header_only=True)
-        started = hdr.stats.started_at
-        completed = hdr.stats.completed_at
         from datetime import datetime
 
-        t_start, t_end = datetime.fromisoformat(started).timestamp(), datetime.fromisoformat(completed).timestamp()
-        # the bare client is timed from its first request to its last answer; Inspect likewise, from the
-        # first sample's start to the last sample's end (task set-up is in the wall figure instead)
+        from inspect_ai.log import list_eval_logs, read_eval_log
+
         from frontiergate.pipeline.log_reader import iter_samples
 
-        log_path = Path(list_eval_logs(str(work / "run" / "logs"))[0].name.removeprefix("file://"))
+        # with parts and workers there are several logs: the eval spans from the first part's start
+        # to the last part's end
+        log_paths = [Path(i.name.removeprefix("file://")) for i in list_eval_logs(str(work / "run" / "logs"))]
+        headers = [read_eval_log(str(p), header_only=True) for p in log_paths]
+        t_start = min(datetime.fromisoformat(h.stats.started_at).timestamp() for h in headers)
+        t_end = max(datetime.fromisoformat(h.stats.completed_at).timestamp() for h in headers)
+        # the bare client is timed from its first request to its last answer; Inspect likewise, from the
+        # first sample's start to the last sample's end (task set-up is in the wall figure instead)
         spans: list[tuple[str, str]] = []
         conversations: list[int] = []  # requests per item, in order: the bare client replays these shapes
-        for s in iter_samples(log_path):  # streamed: 20,000 samples with transcripts do not fit comfortably
-            if s.started_at and s.completed_at:
-                spans.append((s.started_at, s.completed_at))
-            conversations.append(sum(1 for e in s.events if e.event == "model"))
+        for log_path in sorted(log_paths):
+            for s in iter_samples(log_path):  # streamed: 20,000 samples with transcripts do not fit in memory
+                if s.started_at and s.completed_at:
+                    spans.append((s.started_at, s.completed_at))
+                conversations.append(sum(1 for e in s.events if e.event == "model"))
         first = min(datetime.fromisoformat(a).timestamp() for a, _ in spans)
         last = max(datetime.fromisoformat(b).timestamp() for _, b in spans)
         eval_s = last - first
@@ -173,6 +178,11 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         tenth = max(1, len(during) // 10)
         rss_first = max(during[:tenth], default=0)
         rss_last = max(during[-tenth:], default=0)
+        # where the peak is: before the first sample (start-up, dataset), while samples run, or after
+        # (ingest into the store, analysis, report)
+        peak_before = max((r for t, r in timeline if t < t_start), default=0)
+        peak_during = max(during, default=0)
+        peak_after = max((r for t, r in timeline if t > t_end), default=0)
         report = json.loads((work / "run" / "report.json").read_text())
         n_samples = sum(e["n_samples"] for t in report["targets"] for e in t["evaluations"])
         # multi-turn items send several requests per sample: the bare client sends exactly as many
@@ -184,13 +194,20 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         assert _requests(port) - before == n_requests, "the bare client must send exactly as many requests"
         fg_rate = n_requests / eval_s
         bare_rate = n_requests / bare_s
-        print(f"samples={n_samples} requests={n_requests} latency={args.latency}s concurrency={args.concurrency}")
+        print(
+            f"samples={n_samples} requests={n_requests} latency={args.latency}s concurrency={args.concurrency} "
+            f"workers={args.workers} logs={len(log_paths)}"
+        )
         print(f"bare asyncio client : {bare_rate:8.1f} requests/s ({bare_s:.1f}s)")
         print(f"frontiergate (eval) : {fg_rate:8.1f} requests/s = {n_samples / eval_s:.1f} samples/s ({eval_s:.1f}s)")
         print(f"frontiergate set-up : {setup_s:8.1f} s from eval start to first sample (dataset, task init)")
         print(f"frontiergate (wall) : {n_samples / wall:8.1f} samples/s ({wall:.1f}s incl. startup, ingest, report)")
         print(f"ratio frontiergate/bare (requests/s): {fg_rate / bare_rate:.2f}")
         print(f"peak RSS frontiergate process tree: {peak / 2**20:.0f} MiB")
+        print(
+            f"peak RSS by phase: start-up {peak_before / 2**20:.0f} MiB, samples running "
+            f"{peak_during / 2**20:.0f} MiB, ingest + analysis + report {peak_after / 2**20:.0f} MiB"
+        )
         print(
             f"RSS while samples run: {rss_first / 2**20:.0f} MiB (first tenth) -> {rss_last / 2**20:.0f} MiB "
             f"(last tenth), {(rss_last - rss_first) / 2**10 / max(1, n_samples * 0.8):.1f} KiB per sample"
@@ -205,6 +222,8 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
             "fg_sps": n_samples / eval_s,
             "ratio": fg_rate / bare_rate,
             "peak_mib": peak / 2**20,
+            "peak_during_mib": peak_during / 2**20,
+            "workers": args.workers,
         }
     finally:
         stub.terminate()
@@ -222,6 +241,8 @@ def main() -> None:
     ap.add_argument("--concurrency", type=int, default=100)
     ap.add_argument("--log-buffer", type=int, default=None, help="default: frontiergate's own")
     ap.add_argument("--grid", action="store_true", help="every (latency, concurrency) in GRID, then a table")
+    ap.add_argument("--workers", type=int, default=1, help="frontiergate run --workers")
+    ap.add_argument("--part-size", type=int, default=None, help="default: frontiergate's own")
     args = ap.parse_args()
     if not args.grid:
         measure(args)
@@ -230,11 +251,12 @@ def main() -> None:
     for latency, concurrency in GRID:
         print(f"--- latency {latency}s, concurrency {concurrency}", flush=True)
         rows.append(measure(argparse.Namespace(**{**vars(args), "latency": latency, "concurrency": concurrency})))
-    print("\n| latency | concurrency | ideal req/s | bare client req/s | frontiergate req/s | ratio | peak RSS |")
-    print("|---|---|---|---|---|---|---|")
+    print("\n| latency | concurrency | workers | ideal req/s | bare client req/s | frontiergate req/s | ratio", end="")
+    print(" | peak RSS |")
+    print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
-            f"| {r['latency']} s | {r['concurrency']:.0f} | {r['concurrency'] / r['latency']:.0f} "
+            f"| {r['latency']} s | {r['concurrency']:.0f} | {r['workers']} | {r['concurrency'] / r['latency']:.0f} "
             f"| {r['bare_rps']:.1f} | {r['fg_rps']:.1f} | **{r['ratio']:.2f}** | {r['peak_mib']:.0f} MiB |"
         )
 

@@ -127,6 +127,21 @@ def register(app: typer.Typer) -> None:
             "Finished samples are journaled as they end, so a killed run loses none whatever this is.",
         ),
         display: str | None = typer.Option(None, "--display", help="Inspect display: full, rich, plain, none."),
+        workers: int = typer.Option(
+            1,
+            "--workers",
+            min=1,
+            max=64,
+            help="Processes that share the run's samples (for fast endpoints: one Inspect process is "
+            "CPU-bound near 80 requests/s). --max-connections and --max-samples stay run-wide totals.",
+        ),
+        part_size: int | None = typer.Option(
+            None,
+            "--part-size",
+            min=0,
+            help="Run evaluations in parts of at most this many samples, each with its own log, so "
+            "memory stays bounded on long sweeps (default 2000; 0: never split).",
+        ),
     ) -> None:
         """Run the policy's evaluations on the target(s); write report.json and report.md."""
         from frontiergate.pipeline.run import RunOptions, resume_run, start_run
@@ -175,6 +190,8 @@ def register(app: typer.Typer) -> None:
             attempt_timeout=attempt_timeout,
             sequential=sequential,
             claims_path=str(claims) if claims else None,
+            workers=workers,
+            part_size=part_size,
         )
         if pairs is not None:
             if not pairs.exists():

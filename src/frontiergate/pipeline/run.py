@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from inspect_ai import Task, eval_set, task_with
+from inspect_ai import Task, task_with
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 from sqlalchemy import select
 
@@ -28,8 +28,9 @@ from frontiergate.analysis.load import load_contexts
 from frontiergate.decision.engine import decide
 from frontiergate.errors import FrontiergateError, RunError
 from frontiergate.pipeline.early_stopping import ThresholdEarlyStopping
+from frontiergate.pipeline.execute import Assignment, assign, run_assignment, run_workers
 from frontiergate.pipeline.ingest import ingest_log
-from frontiergate.pipeline.journal import journaling, restore_journaled_samples
+from frontiergate.pipeline.parts import DEFAULT_PART_SIZE, PART_TAG_PREFIX, Part, split_task
 from frontiergate.pipeline.plan import PlannedEvaluation, plan_run
 from frontiergate.pipeline.targets import scrub, validate_target
 from frontiergate.pipeline.tasks import load_task
@@ -73,6 +74,8 @@ class RunOptions:
     display: str | None = None
     seed: int = 0
     validate_targets: bool = True
+    part_size: int | None = None
+    workers: int = 1
 
 
 @dataclass
@@ -129,6 +132,42 @@ def _build_tasks(plan: list[PlannedEvaluation], policy: Policy, sequential: bool
             t = task_with(t, early_stopping=stopping)
         tasks.append(task_with(t, epochs=pe.epochs, tags=[_plan_tag(pe)]))
     return tasks
+
+
+def _build_parts(plan: list[PlannedEvaluation], tasks: list[Task], opts: RunOptions) -> list[Part]:
+    """The run's units of execution (see ``pipeline/parts.py``), rebuilt identically on resume."""
+    size = DEFAULT_PART_SIZE if opts.part_size is None else opts.part_size
+    if opts.sequential:
+        size = 0  # the stopping rule watches an evaluation's samples together, in one eval
+    parts: list[Part] = []
+    for pe, t in zip(plan, tasks, strict=True):
+        if opts.limit is not None and len(t.dataset) > opts.limit:
+            # applied here, not by Inspect, so that it limits the evaluation and not each part
+            t = task_with(t, dataset=t.dataset[: opts.limit])
+        parts.extend(split_task(t, _plan_tag(pe), size, opts.workers))
+    return parts
+
+
+def _manifest(out_dir: Path) -> dict[str, Any]:
+    path = out_dir / "run.json"
+    if not path.exists():
+        raise RunError(f"run has no manifest at {path}", "the run directory was moved or deleted")
+    loaded: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return loaded
+
+
+def _from_manifest(manifest: dict[str, Any]) -> tuple[RunOptions, Policy, list[PlannedEvaluation]]:
+    opts = RunOptions(**manifest["options"])
+    policy = Policy.model_validate(yaml.safe_load(manifest["policy_text"]))
+    plan = [PlannedEvaluation(p["task"], p["args"], p["epochs"], p["domains"]) for p in manifest["plan"]]
+    return opts, policy, plan
+
+
+def load_manifest_parts(out_dir: Path, workers: int) -> tuple[RunOptions, list[Assignment]]:
+    """What a worker process needs: the run's options and every worker's share of the parts."""
+    opts, policy, plan = _from_manifest(_manifest(out_dir))
+    parts = _build_parts(plan, _build_tasks(plan, policy, opts.sequential), opts)
+    return opts, assign(parts, workers, out_dir / "logs")
 
 
 def _store_for(opts: RunOptions) -> Store:
@@ -225,15 +264,9 @@ def resume_run(
             f"no run '{run_id}' in store {store.url.split('@')[-1]}",
             f"pass a run id from `frontiergate runs` (recent: {known}) or the same --store/--runs-dir",
         )
-    manifest_path = Path(row.out_dir) / "run.json"
-    if not manifest_path.exists():
-        raise RunError(f"run {run_id} has no manifest at {manifest_path}", "the run directory was moved or deleted")
-    manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    opts = RunOptions(**manifest["options"])
+    opts, policy, plan = _from_manifest(_manifest(Path(row.out_dir)))
     opts.store_url = store_url
     opts.display = display
-    policy = Policy.model_validate(yaml.safe_load(manifest["policy_text"]))
-    plan = [PlannedEvaluation(p["task"], p["args"], p["epochs"], p["domains"]) for p in manifest["plan"]]
     tasks = _build_tasks(plan, policy, opts.sequential)
     with store.session() as s:
         r = s.get(RunRow, run_id)
@@ -248,33 +281,15 @@ def _execute(
     out_dir = Path(opts.out or ".")
     log_dir = out_dir / "logs"
     journal_dir = out_dir / "journal"
+    parts = _build_parts(plan, tasks, opts)
+    assignments = assign(parts, opts.workers, log_dir)
     success = False
     try:
-        restored = restore_journaled_samples(log_dir, journal_dir)
-        if restored:
-            log.info("resuming with %d finished samples restored from the journal", restored)
-        with journaling(journal_dir):
-            success, _logs = eval_set(
-                tasks,
-                log_dir=str(log_dir),
-                model=list(opts.targets),
-                model_base_url=opts.model_base_url,
-                model_args=dict(opts.model_args),
-                model_roles=dict(opts.model_roles) or None,
-                limit=opts.limit,
-                retry_attempts=opts.retry_attempts,
-                retry_on_error=opts.retry_on_error,
-                fail_on_error=False,
-                max_connections=opts.max_connections,
-                max_samples=opts.max_samples,
-                display=opts.display,  # type: ignore[arg-type]
-                log_realtime=False,
-                score_display=False,
-                seed=opts.seed,
-                log_buffer=opts.log_buffer or _default_log_buffer(tasks),
-                max_retries=opts.max_retries,
-                attempt_timeout=opts.attempt_timeout,
-            )
+        if opts.workers > 1:
+            log.info("running %d parts in %d worker processes", len(parts), opts.workers)
+            success = run_workers(out_dir, assignments, opts.display)
+        else:
+            success = run_assignment(assignments[0], opts, journal_dir, display=opts.display)
     finally:
         # ingest whatever exists, even after a failure: partial evidence is still evidence
         _ingest_all(store, run_id, opts, plan, log_dir)
@@ -291,16 +306,6 @@ def _execute(
     return RunResult(run_id, out_dir, store.url, report, paths)
 
 
-def _default_log_buffer(tasks: list[Task]) -> int:
-    """Write the log about 20 times per task, as Inspect does for high-throughput runs.
-
-    The journal (see ``pipeline/journal.py``) already makes every finished sample durable, so the
-    buffer only trades memory for fewer whole-archive rewrites; 10..500 bounds both.
-    """
-    largest = max((len(t.dataset) * (t.epochs or 1) for t in tasks), default=0)
-    return max(10, min(500, largest // 20))
-
-
 def _ingest_all(store: Store, run_id: str, opts: RunOptions, plan: list[PlannedEvaluation], log_dir: Path) -> None:
     by_tag = {_plan_tag(p): p for p in plan}
     latest: dict[tuple[str, str], tuple[EvalLog, Path]] = {}
@@ -313,15 +318,18 @@ def _ingest_all(store: Store, run_id: str, opts: RunOptions, plan: list[PlannedE
         except Exception as exc:  # a log cut short by a kill is retried by eval_set, not fatal here
             log.warning("skipping unreadable log %s: %s", path.name, exc)
             continue
-        tag = next((t for t in (header.eval.tags or []) if t in by_tag), None)
+        tags = header.eval.tags or []
+        tag = next((t for t in tags if t in by_tag), None)
         if tag is None:
             continue
-        key = (header.eval.model, tag)
-        prev = latest.get(key)
+        part = next((t.removeprefix(PART_TAG_PREFIX) for t in tags if t.startswith(PART_TAG_PREFIX)), None)
+        model_key = (header.eval.model, tag if part is None else f"{tag}#{part}")
+        prev = latest.get(model_key)
         if prev is None or header.eval.created > prev[0].eval.created:
-            latest[key] = (header, path)
+            latest[model_key] = (header, path)
     with store.session() as s:
-        for (model, tag), (_header, path) in sorted(latest.items(), key=lambda kv: kv[0]):
+        for (model, key), (_header, path) in sorted(latest.items(), key=lambda kv: kv[0]):
+            tag, _, part = key.partition("#")
             pe = by_tag[tag]
             target = next((t for t in opts.targets if t == model or model.endswith(t) or t.endswith(model)), model)
             row = s.scalars(
@@ -329,7 +337,7 @@ def _ingest_all(store: Store, run_id: str, opts: RunOptions, plan: list[PlannedE
                     EvaluationRow.run_id == run_id,
                     EvaluationRow.target == target,
                     EvaluationRow.task == pe.task,
-                    EvaluationRow.task_args_key == tag,
+                    EvaluationRow.task_args_key == key,
                 )
             ).first()
             if row is None:
@@ -338,8 +346,8 @@ def _ingest_all(store: Store, run_id: str, opts: RunOptions, plan: list[PlannedE
                     target=target,
                     role=opts.roles.get(target, "target"),
                     task=pe.task,
-                    task_args={**pe.args, "epochs": pe.epochs},
-                    task_args_key=tag,
+                    task_args={**pe.args, "epochs": pe.epochs, **({"part": part} if part else {})},
+                    task_args_key=key,
                     domains=list(pe.domains),
                 )
                 s.add(row)

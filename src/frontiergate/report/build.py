@@ -25,6 +25,13 @@ from frontiergate.store.models import DecisionRow, EvaluationRow, FindingRow, Ru
 log = logging.getLogger(__name__)
 
 
+
+def _log_ref(log_path: str) -> str:
+    """The log's path under the run's ``logs/`` (worker processes write into subdirectories)."""
+    head, sep, tail = log_path.replace("\\", "/").rpartition("/logs/")
+    return tail if sep else log_path.rsplit("/", 1)[-1]
+
+
 def _iso(dt: Any) -> str | None:
     return None if dt is None else dt.replace(microsecond=0).isoformat()
 
@@ -148,7 +155,7 @@ def build_report(store: Store, run_id: str) -> dict[str, Any]:
                             "status": e.status,
                             "n_samples": e.n_samples,
                             "n_errors": e.n_errors,
-                            "log": e.log_path.rsplit("/", 1)[-1],
+                            "log": _log_ref(e.log_path),
                             "task_metrics": e.task_metrics,
                         }
                         for e in tevals

@@ -1,0 +1,122 @@
+"""Split large evaluations into parts: bounded memory per eval, and units to spread over processes.
+
+Why: Inspect starts every sample of an eval at once (one scheduled task per sample, waiting for a
+slot) and keeps that state until the eval ends, about 15 KiB per sample. A 20,000-sample sweep
+therefore holds ~300 MB it does not need, and its peak grows with its size. Run as parts of at
+most ``part_size`` samples, with a bounded number of parts in flight, the peak is set by the part
+size, not by the sweep (see :func:`waves` for why parts run in successive ``eval_set`` calls).
+Parts are also what ``--workers`` hands to separate processes, since one Inspect event loop is
+CPU-bound at high request rates.
+
+Each part is an ordinary Inspect task over a contiguous slice of the dataset, with its own log. It
+carries the plan's tag (so ingest knows which planned evaluation it belongs to) and a part tag (so
+each part gets its own evaluation row and log). The split is deterministic, which is what lets
+``--resume`` and worker processes rebuild exactly the same parts from ``run.json``.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass
+
+from inspect_ai import Task, task_with
+
+DEFAULT_PART_SIZE = 2000
+PART_TAG_PREFIX = "fg-part-"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One unit of execution: a task over a slice of one planned evaluation's dataset."""
+
+    task: Task
+    plan_tag: str
+    index: int
+    count: int
+
+    @property
+    def tag(self) -> str:
+        return f"{PART_TAG_PREFIX}{self.index + 1}of{self.count}"
+
+    @property
+    def key(self) -> str:
+        """Identifies the part among the run's evaluations (stored as the evaluation's args key)."""
+        return self.plan_tag if self.count == 1 else f"{self.plan_tag}#{self.index + 1}of{self.count}"
+
+    @property
+    def samples(self) -> int:
+        return len(self.task.dataset) * (self.task.epochs or 1)
+
+
+def part_count(n_items: int, epochs: int, part_size: int, workers: int = 1) -> int:
+    """How many parts an evaluation of ``n_items`` items is run in.
+
+    At most ``part_size`` samples (items x epochs) per part; with several workers an evaluation
+    large enough to matter (at least ``workers`` parts of 50 items) is split at least that many
+    ways, so one big evaluation is not left to a single process.
+    """
+    if n_items <= 0 or part_size <= 0:
+        return 1
+    items_per_part = max(1, part_size // max(1, epochs))
+    count = math.ceil(n_items / items_per_part)
+    if workers > 1 and n_items >= 50 * workers:
+        count = max(count, workers)
+    return max(1, min(count, n_items))
+
+
+def base_task_name(name: str) -> str:
+    """The evaluation's own name for a part's task name (``frontiergate/misuse-part2of5``)."""
+    head, sep, tail = name.rpartition("-part")
+    if sep and "of" in tail and tail.replace("of", "", 1).isdigit():
+        return head
+    return name
+
+
+def split_task(task: Task, plan_tag: str, part_size: int, workers: int = 1) -> list[Part]:
+    """The parts of one planned evaluation; a single part keeps the task exactly as it was."""
+    n_items = len(task.dataset)
+    count = part_count(n_items, task.epochs or 1, part_size, workers)
+    if count == 1:
+        return [Part(task, plan_tag, 0, 1)]
+    parts: list[Part] = []
+    for i in range(count):
+        lo, hi = (n_items * i) // count, (n_items * (i + 1)) // count
+        # task_with changes the task it is given, so every part starts from its own shallow copy
+        # (the dataset, name and tags are replaced; solvers and scorers are shared, never mutated)
+        piece = task_with(
+            copy.copy(task),
+            dataset=task.dataset[lo:hi],
+            name=f"{task.name}-part{i + 1}of{count}",
+            tags=[*(task.tags or []), f"{PART_TAG_PREFIX}{i + 1}of{count}"],
+            metadata={**(task.metadata or {}), "frontiergate_part": {"index": i + 1, "of": count, "items": [lo, hi]}},
+        )
+        parts.append(Part(piece, plan_tag, i, count))
+    return parts
+
+
+def waves(parts: list[Part], part_size: int) -> list[list[Part]]:
+    """Consecutive groups of parts, each run by its own Inspect ``eval_set`` call.
+
+    Why not one call for everything: Inspect keeps the bookkeeping of every finished eval (for its
+    control channel: per-sample run records, scores) until the outermost ``eval_set`` returns, so
+    within one call memory still grows with every part that finishes. A wave holds at most about
+    two parts' worth of samples (one evaluation's parts may overlap the next's), then its call
+    returns and Inspect lets go of it. With ``part_size`` 0, or a run that fits in one wave,
+    everything runs in a single call, as Inspect would run it.
+    """
+    if part_size <= 0:
+        return [list(parts)] if parts else []
+    budget = 2 * part_size
+    groups: list[list[Part]] = []
+    current: list[Part] = []
+    held = 0
+    for part in parts:
+        if current and held + part.samples > budget:
+            groups.append(current)
+            current, held = [], 0
+        current.append(part)
+        held += part.samples
+    if current:
+        groups.append(current)
+    return groups
