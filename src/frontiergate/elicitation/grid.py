@@ -21,6 +21,7 @@ from frontiergate.analysis.registry import FindingData
 from frontiergate.elicitation.curves import CurvePoint, curve_points, outcome_from_meta
 from frontiergate.errors import FrontiergateError
 from frontiergate.models.contemplating import MAX_AGENTS
+from frontiergate.pipeline.parts import base_task_name
 
 DisplayType = Literal["full", "conversation", "rich", "plain", "log", "none"]
 
@@ -97,7 +98,7 @@ def context_from_logs(logs: Sequence[EvalLog], target: str, options: dict[str, A
                 SampleView(
                     sample_pk=pk,
                     evaluation_id=li,
-                    task=log.eval.task,
+                    task=base_task_name(log.eval.task),  # logs of a run split into parts carry -partKofN
                     target=target,
                     item_id=str(meta.get("item_id") or s.id),
                     seed_id=str(meta.get("seed_id") or ""),
