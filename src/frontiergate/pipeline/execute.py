@@ -14,6 +14,7 @@ only waits, shows progress from the journal and ingests every log afterwards.
 from __future__ import annotations
 
 import contextlib
+import logging
 import math
 import os
 import signal
@@ -33,6 +34,8 @@ from frontiergate.pipeline.parts import DEFAULT_PART_SIZE, Part, waves
 
 if TYPE_CHECKING:
     from frontiergate.pipeline.run import RunOptions
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,9 @@ def run_assignment(
     """
     if not assignment.parts:
         return True
-    restore_journaled_samples(assignment.log_dir, journal_dir)
+    restored = restore_journaled_samples(assignment.log_dir, journal_dir)
+    if restored:
+        log.info("resuming with %d finished samples restored from the journal", restored)
     groups = waves(assignment.parts, DEFAULT_PART_SIZE if opts.part_size is None else opts.part_size)
     ok = True
     with journaling(journal_dir):
@@ -159,8 +164,9 @@ def run_workers(out_dir: Path, assignments: list[Assignment], display: str | Non
     """Start one process per assignment, show progress, wait; True when every worker completed."""
     journal_dir = out_dir / "journal"
     total = sum(p.samples for a in assignments for p in a.parts)
+    # on --resume the journal already holds the samples finished before the interruption, which
+    # are reused, so counting every journal line gives the run's progress
     counter = JournalCounter(journal_dir)
-    already = counter.update()
     procs = [
         subprocess.Popen(
             [sys.executable, "-m", "frontiergate.pipeline.worker", str(out_dir), str(k), str(len(assignments))],
@@ -171,9 +177,9 @@ def run_workers(out_dir: Path, assignments: list[Assignment], display: str | Non
     try:
         with _progress(total, display) as update:
             while any(p.poll() is None for p in procs):
-                update(counter.update() - already)
+                update(counter.update())
                 time.sleep(0.5)
-            update(counter.update() - already)
+            update(counter.update())
     finally:
         for p in procs:
             if p.poll() is None:
