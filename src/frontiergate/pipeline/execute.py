@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from inspect_ai import eval_set
 
 from frontiergate.pipeline.journal import journaling, restore_journaled_samples
-from frontiergate.pipeline.parts import DEFAULT_PART_SIZE, Part, waves
+from frontiergate.pipeline.parts import Part, waves
 
 if TYPE_CHECKING:
     from frontiergate.pipeline.run import RunOptions
@@ -93,7 +93,7 @@ def run_assignment(
     restored = restore_journaled_samples(assignment.log_dir, journal_dir)
     if restored:
         log.info("resuming with %d finished samples restored from the journal", restored)
-    groups = waves(assignment.parts, DEFAULT_PART_SIZE if opts.part_size is None else opts.part_size)
+    groups = waves(assignment.parts, opts.effective_part_size)
     ok = True
     with journaling(journal_dir):
         for group in groups:

@@ -36,17 +36,23 @@ class Part:
     count: int
 
     @property
-    def tag(self) -> str:
-        return f"{PART_TAG_PREFIX}{self.index + 1}of{self.count}"
-
-    @property
     def key(self) -> str:
         """Identifies the part among the run's evaluations (stored as the evaluation's args key)."""
-        return self.plan_tag if self.count == 1 else f"{self.plan_tag}#{self.index + 1}of{self.count}"
+        return evaluation_key(self.plan_tag, None if self.count == 1 else part_tag(self.index, self.count))
 
     @property
     def samples(self) -> int:
         return len(self.task.dataset) * (self.task.epochs or 1)
+
+
+def part_tag(index: int, count: int) -> str:
+    """The tag a part's task carries, so its log can be told apart from its siblings' at ingest."""
+    return f"{PART_TAG_PREFIX}{index + 1}of{count}"
+
+
+def evaluation_key(plan_tag: str, tag_of_part: str | None) -> str:
+    """One key per evaluation row: the plan's tag, plus the part for a split evaluation."""
+    return plan_tag if tag_of_part is None else f"{plan_tag}#{tag_of_part.removeprefix(PART_TAG_PREFIX)}"
 
 
 def part_count(n_items: int, epochs: int, part_size: int, workers: int = 1) -> int:
@@ -84,11 +90,12 @@ def split_task(task: Task, plan_tag: str, part_size: int, workers: int = 1) -> l
         lo, hi = (n_items * i) // count, (n_items * (i + 1)) // count
         # task_with changes the task it is given, so every part starts from its own shallow copy
         # (the dataset, name and tags are replaced; solvers and scorers are shared, never mutated)
+        tag = part_tag(i, count)
         piece = task_with(
             copy.copy(task),
             dataset=task.dataset[lo:hi],
             name=f"{task.name}-part{i + 1}of{count}",
-            tags=[*(task.tags or []), f"{PART_TAG_PREFIX}{i + 1}of{count}"],
+            tags=[*(task.tags or []), tag],
             metadata={**(task.metadata or {}), "frontiergate_part": {"index": i + 1, "of": count, "items": [lo, hi]}},
         )
         parts.append(Part(piece, plan_tag, i, count))

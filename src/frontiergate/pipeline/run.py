@@ -30,7 +30,7 @@ from frontiergate.errors import FrontiergateError, RunError
 from frontiergate.pipeline.early_stopping import ThresholdEarlyStopping
 from frontiergate.pipeline.execute import Assignment, assign, run_assignment, run_workers
 from frontiergate.pipeline.ingest import ingest_log
-from frontiergate.pipeline.parts import DEFAULT_PART_SIZE, PART_TAG_PREFIX, Part, split_task
+from frontiergate.pipeline.parts import DEFAULT_PART_SIZE, PART_TAG_PREFIX, Part, evaluation_key, split_task
 from frontiergate.pipeline.plan import PlannedEvaluation, plan_run
 from frontiergate.pipeline.targets import scrub, validate_target
 from frontiergate.pipeline.tasks import load_task
@@ -76,6 +76,14 @@ class RunOptions:
     validate_targets: bool = True
     part_size: int | None = None
     workers: int = 1
+
+    @property
+    def effective_part_size(self) -> int:
+        """Samples per part (0: never split); sequential runs are never split, since the stopping
+        rule watches all of an evaluation's samples together, in one eval."""
+        if self.sequential:
+            return 0
+        return DEFAULT_PART_SIZE if self.part_size is None else self.part_size
 
 
 @dataclass
@@ -136,9 +144,7 @@ def _build_tasks(plan: list[PlannedEvaluation], policy: Policy, sequential: bool
 
 def _build_parts(plan: list[PlannedEvaluation], tasks: list[Task], opts: RunOptions) -> list[Part]:
     """The run's units of execution (see ``pipeline/parts.py``), rebuilt identically on resume."""
-    size = DEFAULT_PART_SIZE if opts.part_size is None else opts.part_size
-    if opts.sequential:
-        size = 0  # the stopping rule watches an evaluation's samples together, in one eval
+    size = opts.effective_part_size
     parts: list[Part] = []
     for pe, t in zip(plan, tasks, strict=True):
         if opts.limit is not None and len(t.dataset) > opts.limit:
@@ -322,8 +328,8 @@ def _ingest_all(store: Store, run_id: str, opts: RunOptions, plan: list[PlannedE
         tag = next((t for t in tags if t in by_tag), None)
         if tag is None:
             continue
-        part = next((t.removeprefix(PART_TAG_PREFIX) for t in tags if t.startswith(PART_TAG_PREFIX)), None)
-        model_key = (header.eval.model, tag if part is None else f"{tag}#{part}")
+        tag_of_part = next((t for t in tags if t.startswith(PART_TAG_PREFIX)), None)
+        model_key = (header.eval.model, evaluation_key(tag, tag_of_part))
         prev = latest.get(model_key)
         if prev is None or header.eval.created > prev[0].eval.created:
             latest[model_key] = (header, path)
