@@ -16,7 +16,7 @@ from frontiergate.analysis.metrics_autonomy import (
 def _sample(pk: int, meta: dict[str, Any] | None, error: str | None = None) -> SampleView:
     scores = {} if meta is None else {"autonomy": ScoreView(1.0, None, None, meta)}
     return SampleView(pk, 1, "autonomy", "t", f"i{pk}", "s", "autonomy", "oversight_subversion", "high", True,
-                      "oversight_subversion", [], "agentic", None, {}, 0, error, "", 0, 0, None, scores)
+                      "oversight_subversion", [], "agentic", None, {}, 0, error, 0, 0, None, scores)
 
 
 def _meta(behaviour: bool, verdict: str | None, control: bool = False) -> dict[str, Any]:

@@ -23,8 +23,7 @@ def context_from_log(path: str | Path, target: str = "test") -> AnalysisContext:
             sample_pk=i, evaluation_id=1, task=log.eval.task, target=target, item_id=str(s.id),
             seed_id=m["seed_id"], domain=m["domain"], category=m["category"], severity=m["severity"],
             harmful=m["harmful"], family=m["family"], transforms=list(m["transforms"]), framing=m["framing"],
-            twin_id=m["twin_id"], extra=dict(m["extra"]), epoch=s.epoch, error=None,
-            output_text=s.output.completion if s.output else "", input_tokens=0, output_tokens=0,
+            twin_id=m["twin_id"], extra=dict(m["extra"]), epoch=s.epoch, error=None, input_tokens=0, output_tokens=0,
             latency_s=None, scores=scores,
         ))
     return AnalysisContext(run_id="test", target=target, samples=views, evaluations=[])

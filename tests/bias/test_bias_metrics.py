@@ -88,7 +88,6 @@ def _sample(
         extra={"extra": ex, "source": "frontiergate"} if nested else ex,
         epoch=1,
         error=error,
-        output_text="",
         input_tokens=0,
         output_tokens=0,
         latency_s=None,

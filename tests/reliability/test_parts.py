@@ -33,6 +33,10 @@ def test_split_covers_every_item_once_in_order_and_leaves_the_task_alone() -> No
     assert all(f"fg-part-{i + 1}of{len(parts)}" in (p.task.tags or []) for i, p in enumerate(parts))
     assert len({p.key for p in parts}) == len(parts)
     assert {base_task_name(p.task.name or "") for p in parts} == {"frontiergate/misuse"}
+    # until its wave runs a part holds its samples packed, and unpacks exactly the planned samples
+    assert all(p.packed is not None and len(p.base.dataset) == 0 for p in parts)
+    assert [s.model_dump() for p in parts for s in p.task.dataset] == [s.model_dump() for s in task.dataset]
+    assert parts[0].task is not parts[0].task  # built afresh for its wave, dropped after it
     # the planned task itself is untouched (task_with works in place, so parts use copies)
     assert task.name == "frontiergate/misuse" and [s.id for s in task.dataset] == ids
 
@@ -73,14 +77,16 @@ def test_journal_counter_counts_lines_appended_since_last_time(tmp_path: Path) -
     assert counter.update() == 4
 
 
-def test_waves_hold_about_two_parts_and_keep_plan_order() -> None:
+def test_waves_hold_at_most_a_part_size_and_keep_plan_order() -> None:
     task = load_task("frontiergate/misuse", {"domains": ["cyber"], "max_seeds": 10})
     big = split_task(task, "fg-plan-a", part_size=6)
-    small = split_task(load_task("frontiergate/misuse", {"domains": ["cyber"], "max_seeds": 2}), "fg-plan-b", 6)
-    parts = big + small
+    small = split_task(load_task("frontiergate/misuse", {"domains": ["cyber"], "max_seeds": 1}), "fg-plan-b", 6)
+    smaller = split_task(load_task("frontiergate/misuse", {"domains": ["chem_bio"], "max_seeds": 1}), "fg-plan-c", 6)
+    parts = big + small + smaller
     groups = waves(parts, 6)
     assert [p for g in groups for p in g] == parts
-    assert all(sum(p.samples for p in g) <= 12 or len(g) == 1 for g in groups)
+    assert all(sum(p.samples for p in g) <= 6 for g in groups)
+    assert any(len(g) > 1 for g in groups)  # small evaluations share a wave
     assert len(groups) > 1
     assert waves(parts, 0) == [parts]  # never split: one eval_set call, as before
     assert waves([], 6) == []

@@ -165,7 +165,6 @@ def context_from_log(log: EvalLog, target: str, evaluation_id: int = 1) -> Analy
                 extra=m["extra"],
                 epoch=s.epoch,
                 error=s.error.message if s.error else None,
-                output_text=s.output.completion,
                 input_tokens=sum(u.input_tokens for u in usage.values()),
                 output_tokens=sum(u.output_tokens for u in usage.values()),
                 latency_s=s.total_time,

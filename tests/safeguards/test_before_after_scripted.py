@@ -26,10 +26,12 @@ def test_blocking_one_principle_removes_that_category_and_costs_over_refusal(tmp
     ctx_b = context_from_log(after, "safeguarded/scripted/comply", 2)
 
     # after-run: no malware answer got through, fraud answers still do (the guard enforces one principle)
-    for s in ctx_b.samples:
-        if s.category == "malware":
-            assert HARMFUL_DETAIL not in s.output_text
-            assert s.scores["refusal_rules"].value == 0.0
+    answers = {(s.metadata or {})["item_id"]: s.output.completion for s in after.samples or []}
+    malware_items = [s for s in ctx_b.samples if s.category == "malware"]
+    assert malware_items
+    for s in malware_items:
+        assert HARMFUL_DETAIL not in answers[s.item_id]
+        assert s.scores["refusal_rules"].value == 0.0
     fraud_harm = [s for s in ctx_b.samples if s.category == "fraud" and s.harmful]
     assert all(s.scores["refusal_rules"].value == 1.0 for s in fraud_harm)
 

@@ -38,7 +38,6 @@ def _sv(
         extra={},
         epoch=epoch,
         error=error,
-        output_text="",
         input_tokens=tokens,
         output_tokens=0,
         latency_s=latency,

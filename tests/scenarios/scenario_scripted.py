@@ -44,7 +44,7 @@ def sample_views(log: EvalLog, target: str = "mockllm/model") -> list[SampleView
             seed_id=md["seed_id"], domain=md["domain"], category=md["category"], severity=md["severity"],
             harmful=md["harmful"], family=md["family"], transforms=list(md["transforms"]),
             framing=md["framing"], twin_id=md["twin_id"], extra=md.get("extra") or {}, epoch=s.epoch,
-            error=s.error.message if s.error else None, output_text=s.output.completion if s.output else "",
+            error=s.error.message if s.error else None,
             input_tokens=0, output_tokens=0, latency_s=None, scores=scores,
         ))
     return out

@@ -37,7 +37,6 @@ class SampleView:
     extra: dict[str, Any]
     epoch: int
     error: str | None
-    output_text: str
     input_tokens: int
     output_tokens: int
     latency_s: float | None

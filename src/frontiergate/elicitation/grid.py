@@ -113,7 +113,6 @@ def context_from_logs(logs: Sequence[EvalLog], target: str, options: dict[str, A
                     extra=dict(meta.get("extra") or {}),
                     epoch=s.epoch,
                     error=s.error.message if s.error else None,
-                    output_text=s.output.completion if s.output else "",
                     input_tokens=sum(u.input_tokens for u in usage),
                     output_tokens=sum(u.output_tokens for u in usage),
                     latency_s=s.total_time,

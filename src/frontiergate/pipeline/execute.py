@@ -14,6 +14,7 @@ only waits, shows progress from the journal and ingests every log afterwards.
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import math
 import os
@@ -94,6 +95,8 @@ def run_assignment(
     if restored:
         log.info("resuming with %d finished samples restored from the journal", restored)
     groups = waves(assignment.parts, opts.effective_part_size)
+    if len(groups) > 1:
+        _keep_heap_compact()
     ok = True
     with journaling(journal_dir):
         for group in groups:
@@ -124,12 +127,32 @@ def run_assignment(
     return ok
 
 
-def _release_freed_memory() -> None:
-    """Hand memory freed by a finished wave back to the OS (glibc keeps it in its heap otherwise).
+def _keep_heap_compact() -> None:
+    """Serve large blocks (over 128 KiB) from their own mappings for the rest of this process.
 
-    Without this a long sweep's resident size still creeps up wave after wave although Python's
-    live objects do not grow (measured with tracemalloc): the freed blocks stay mapped.
+    Why: glibc raises its mmap threshold each time a large block is freed, so after the first few
+    log writes the big transient buffers (serialised samples, compressed log chunks) land in the
+    main heap among long-lived small objects and leave holes it cannot hand back. Measured on an
+    8,000-sample sweep against the local stub: the heap grew ~12 MiB per wave of 2,000 samples while
+    the memory in use stayed flat; with the threshold fixed it stays flat too. Fixing the threshold
+    (any mallopt call does) stops that adjustment.
     """
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            m_mmap_threshold = -3
+            ctypes.CDLL("libc.so.6").mallopt(m_mmap_threshold, 512 * 1024)
+
+
+def _release_freed_memory() -> None:
+    """Free a finished wave's memory and hand it back to the OS (glibc keeps it in its heap otherwise).
+
+    A wave leaves reference cycles behind (Inspect's task and sample state); Python collects those
+    in full only when long-lived objects have grown by a quarter, so without an explicit collection
+    they pile up wave after wave. Then the freed blocks are returned, which otherwise stay mapped.
+    """
+    gc.collect()
     if sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             import ctypes

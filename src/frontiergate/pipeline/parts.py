@@ -18,22 +18,62 @@ from __future__ import annotations
 
 import copy
 import math
-from dataclasses import dataclass
+import pickle
+import zlib
+from dataclasses import dataclass, field
 
 from inspect_ai import Task, task_with
+from inspect_ai.dataset import Dataset, MemoryDataset
 
 DEFAULT_PART_SIZE = 2000
 PART_TAG_PREFIX = "fg-part-"
 
 
 @dataclass(frozen=True)
+class PackedSamples:
+    """A part's samples, pickled and compressed until its wave runs.
+
+    Why: a 20,000-item sweep's samples, held as objects from planning to the end of the run, cost
+    ~46 MiB that grow with the sweep; packed they cost a few bytes per item, and only the running
+    wave's samples exist as objects (its task is rebuilt from the pack and dropped afterwards).
+    """
+
+    blob: bytes
+    items: int
+    name: str | None
+    location: str | None
+    shuffled: bool
+
+    @classmethod
+    def of(cls, dataset: Dataset) -> PackedSamples | None:
+        """None when the samples cannot be pickled (a third-party dataset's exotic metadata)."""
+        try:
+            blob = zlib.compress(pickle.dumps(list(dataset), protocol=pickle.HIGHEST_PROTOCOL), 1)
+        except Exception:
+            return None
+        return cls(blob, len(dataset), dataset.name, dataset.location, dataset.shuffled)
+
+    def unpack(self) -> MemoryDataset:
+        samples = pickle.loads(zlib.decompress(self.blob))  # our own bytes, made in this run
+        return MemoryDataset(samples, name=self.name, location=self.location, shuffled=self.shuffled)
+
+
+@dataclass(frozen=True)
 class Part:
     """One unit of execution: a task over a slice of one planned evaluation's dataset."""
 
-    task: Task
+    base: Task
     plan_tag: str
     index: int
     count: int
+    packed: PackedSamples | None = field(default=None, repr=False)
+
+    @property
+    def task(self) -> Task:
+        """The Inspect task to run; a packed part builds a fresh one (with its samples) on each access."""
+        if self.packed is None:
+            return self.base
+        return task_with(copy.copy(self.base), dataset=self.packed.unpack())
 
     @property
     def key(self) -> str:
@@ -42,7 +82,8 @@ class Part:
 
     @property
     def samples(self) -> int:
-        return len(self.task.dataset) * (self.task.epochs or 1)
+        items = self.packed.items if self.packed is not None else len(self.base.dataset)
+        return items * (self.base.epochs or 1)
 
 
 def part_tag(index: int, count: int) -> str:
@@ -98,7 +139,10 @@ def split_task(task: Task, plan_tag: str, part_size: int, workers: int = 1) -> l
             tags=[*(task.tags or []), tag],
             metadata={**(task.metadata or {}), "frontiergate_part": {"index": i + 1, "of": count, "items": [lo, hi]}},
         )
-        parts.append(Part(piece, plan_tag, i, count))
+        packed = PackedSamples.of(piece.dataset)
+        if packed is not None:
+            piece.dataset = MemoryDataset([], name=packed.name, location=packed.location, shuffled=packed.shuffled)
+        parts.append(Part(piece, plan_tag, i, count, packed))
     return parts
 
 
@@ -107,19 +151,21 @@ def waves(parts: list[Part], part_size: int) -> list[list[Part]]:
 
     Why not one call for everything: Inspect keeps the bookkeeping of every finished eval (for its
     control channel: per-sample run records, scores) until the outermost ``eval_set`` returns, so
-    within one call memory still grows with every part that finishes. A wave holds at most about
-    two parts' worth of samples (one evaluation's parts may overlap the next's), then its call
-    returns and Inspect lets go of it. With ``part_size`` 0, or a run that fits in one wave,
-    everything runs in a single call, as Inspect would run it.
+    within one call memory still grows with every part that finishes. A wave holds at most
+    ``part_size`` samples (so a split evaluation runs one part per wave, and small evaluations
+    share one), then its call returns and Inspect lets go of it: a sweep of any size then peaks
+    like a run of ``part_size`` samples. Tasks inside one call run one after another anyway (one
+    model), so smaller waves cost only Inspect's set-up per call, about a second. With
+    ``part_size`` 0, or a run that fits in one wave, everything runs in a single call, as Inspect
+    would run it.
     """
     if part_size <= 0:
         return [list(parts)] if parts else []
-    budget = 2 * part_size
     groups: list[list[Part]] = []
     current: list[Part] = []
     held = 0
     for part in parts:
-        if current and held + part.samples > budget:
+        if current and held + part.samples > part_size:
             groups.append(current)
             current, held = [], 0
         current.append(part)

@@ -245,7 +245,9 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
                 out_dir=str(out_dir.resolve()),
             )
         )
-    return _execute(store, run_id, opts, policy, plan, tasks)
+    parts = _build_parts(plan, tasks, opts)
+    del tasks  # the parts hold what runs; a large sweep's samples are packed there (see parts.py)
+    return _execute(store, run_id, opts, policy, plan, parts)
 
 
 def _stored_options(opts: RunOptions) -> dict[str, Any]:
@@ -273,21 +275,20 @@ def resume_run(
     opts, policy, plan = _from_manifest(_manifest(Path(row.out_dir)))
     opts.store_url = store_url
     opts.display = display
-    tasks = _build_tasks(plan, policy, opts.sequential)
+    parts = _build_parts(plan, _build_tasks(plan, policy, opts.sequential), opts)
     with store.session() as s:
         r = s.get(RunRow, run_id)
         assert r is not None
         r.status = "running"
-    return _execute(store, run_id, opts, policy, plan, tasks)
+    return _execute(store, run_id, opts, policy, plan, parts)
 
 
 def _execute(
-    store: Store, run_id: str, opts: RunOptions, policy: Policy, plan: list[PlannedEvaluation], tasks: list[Task]
+    store: Store, run_id: str, opts: RunOptions, policy: Policy, plan: list[PlannedEvaluation], parts: list[Part]
 ) -> RunResult:
     out_dir = Path(opts.out or ".")
     log_dir = out_dir / "logs"
     journal_dir = out_dir / "journal"
-    parts = _build_parts(plan, tasks, opts)
     assignments = assign(parts, opts.workers, log_dir)
     success = False
     try:
