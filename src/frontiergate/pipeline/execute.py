@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from inspect_ai import eval_set
 
@@ -138,12 +138,11 @@ def _keep_heap_compact() -> None:
     over a 20,000-sample sweep, for ~5% more CPU per sample (128 KiB cost 10-15%). Only runs of
     several waves pay it: a single wave does not live long enough to fragment.
     """
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-
-            m_mmap_threshold = -3
-            ctypes.CDLL("libc.so.6").mallopt(m_mmap_threshold, 512 * 1024)
+    libc = _glibc()
+    if libc is not None:
+        m_mmap_threshold = -3
+        with contextlib.suppress(AttributeError):
+            libc.mallopt(m_mmap_threshold, 512 * 1024)
 
 
 def _release_freed_memory() -> None:
@@ -155,11 +154,25 @@ def _release_freed_memory() -> None:
     to the OS, which otherwise stay mapped.
     """
     gc.collect()
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
+    libc = _glibc()
+    if libc is not None:
+        with contextlib.suppress(AttributeError):
+            libc.malloc_trim(0)
 
-            ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+def _glibc() -> Any | None:
+    """The C library on Linux, for the process settings Python does not expose; None elsewhere.
+
+    Callers guard each function with AttributeError: a Linux libc other than glibc may lack it.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        import ctypes
+
+        return ctypes.CDLL("libc.so.6", use_errno=True)
+    except OSError:
+        return None
 
 
 class JournalCounter:
@@ -245,12 +258,11 @@ def exit_with_parent() -> None:
     elsewhere a thread notices the parent is gone within 0.1 s.
     """
     parent = os.getppid()
-    if sys.platform.startswith("linux"):
-        with contextlib.suppress(OSError, AttributeError):
-            import ctypes
-
-            pr_set_pdeathsig = 1
-            ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGKILL)
+    libc = _glibc()
+    if libc is not None:
+        pr_set_pdeathsig = 1
+        with contextlib.suppress(AttributeError):
+            libc.prctl(pr_set_pdeathsig, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before the request above took effect
         os._exit(3)
 
