@@ -34,15 +34,12 @@ class PackedSamples:
     """A part's samples, pickled and compressed until its wave runs.
 
     Why: a 20,000-item sweep's samples, held as objects from planning to the end of the run, cost
-    ~46 MiB that grow with the sweep; packed they cost a few bytes per item, and only the running
-    wave's samples exist as objects (its task is rebuilt from the pack and dropped afterwards).
+    ~46 MiB that grow with the sweep; packed they cost ~130 bytes per item (2.5 MiB), and only the
+    running wave's samples exist as objects (its task is rebuilt from the pack and dropped after).
     """
 
     blob: bytes
     items: int
-    name: str | None
-    location: str | None
-    shuffled: bool
 
     @classmethod
     def of(cls, dataset: Dataset) -> PackedSamples | None:
@@ -51,11 +48,12 @@ class PackedSamples:
             blob = zlib.compress(pickle.dumps(list(dataset), protocol=pickle.HIGHEST_PROTOCOL), 1)
         except Exception:
             return None
-        return cls(blob, len(dataset), dataset.name, dataset.location, dataset.shuffled)
+        return cls(blob, len(dataset))
 
-    def unpack(self) -> MemoryDataset:
+    def unpack(self, like: Dataset) -> MemoryDataset:
+        """The samples again, in a dataset named and placed like ``like``."""
         samples = pickle.loads(zlib.decompress(self.blob))  # our own bytes, made in this run
-        return MemoryDataset(samples, name=self.name, location=self.location, shuffled=self.shuffled)
+        return MemoryDataset(samples, name=like.name, location=like.location, shuffled=like.shuffled)
 
 
 @dataclass(frozen=True)
@@ -73,7 +71,7 @@ class Part:
         """The Inspect task to run; a packed part builds a fresh one (with its samples) on each access."""
         if self.packed is None:
             return self.base
-        return task_with(copy.copy(self.base), dataset=self.packed.unpack())
+        return task_with(copy.copy(self.base), dataset=self.packed.unpack(like=self.base.dataset))
 
     @property
     def key(self) -> str:
@@ -141,7 +139,9 @@ def split_task(task: Task, plan_tag: str, part_size: int, workers: int = 1) -> l
         )
         packed = PackedSamples.of(piece.dataset)
         if packed is not None:
-            piece.dataset = MemoryDataset([], name=packed.name, location=packed.location, shuffled=packed.shuffled)
+            # the task keeps an empty dataset with the slice's name, location and order flag
+            d = piece.dataset
+            piece.dataset = MemoryDataset([], name=d.name, location=d.location, shuffled=d.shuffled)
         parts.append(Part(piece, plan_tag, i, count, packed))
     return parts
 
