@@ -4,8 +4,11 @@ Both send chat requests to the same local OpenAI-compatible stub (separate proce
 fixed per-request latency) at the same concurrency. The bare client replays the same conversation
 shapes (a multi-turn item's requests one after another, as its later turns need the earlier
 answers), so both sides face the same dependency structure. The ratio is frontiergate's requests per
-second over the bare client's; the stub counts the requests each side really sent. Peak RSS of
-the frontiergate process is sampled every 0.2 s.
+second over the bare client's; the stub counts the requests each side really sent. Memory of the
+frontiergate process tree (the run and its workers) is sampled every 0.2 s as PSS (proportional
+set size: a page several processes share, such as a library's code, is counted once, split among
+them), the physical memory the run occupies; RSS summed over the processes is printed too, though
+it counts shared pages once per process.
 
 Run: python benchmarks/bench_throughput.py [--samples 2000] [--latency 0.5] [--concurrency 100] [--workers 2]
      python benchmarks/bench_throughput.py --samples 1000 --grid   # ratio from slow API to fast local server
@@ -138,14 +141,21 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         cmd += ["--workers", str(args.workers)]
         t0 = time.perf_counter()
         proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        peak = 0
-        timeline: list[tuple[float, int]] = []  # (unix time, RSS) to separate start-up from growth
+        peak = peak_rss_sum = 0
+        timeline: list[tuple[float, int]] = []  # (unix time, PSS) to separate start-up from growth
         ps = psutil.Process(proc.pid)
         while proc.poll() is None:
             with contextlib.suppress(psutil.Error):
-                rss = sum(p.memory_info().rss for p in [ps, *ps.children(recursive=True)])
-                peak = max(peak, rss)
-                timeline.append((time.time(), rss))
+                tree = [ps, *ps.children(recursive=True)]
+                pss = rss_sum = 0
+                for p in tree:
+                    with contextlib.suppress(psutil.Error):  # a wave process may end while we read
+                        full = p.memory_full_info()
+                        pss += full.pss
+                        rss_sum += full.rss
+                peak = max(peak, pss)
+                peak_rss_sum = max(peak_rss_sum, rss_sum)
+                timeline.append((time.time(), pss))
             time.sleep(0.2)
         wall = time.perf_counter() - t0
         if proc.returncode != 0:
@@ -176,7 +186,7 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         eval_s = last - first
         setup_s = first - t_start
         during = [r for t, r in timeline if t_start <= t <= t_end]
-        # memory growth while samples run: RSS in the last tenth of the eval over RSS in its first tenth
+        # memory growth while samples run: PSS in the last tenth of the eval over PSS in its first tenth
         tenth = max(1, len(during) // 10)
         rss_first = max(during[:tenth], default=0)
         rss_last = max(during[-tenth:], default=0)
@@ -205,13 +215,16 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         print(f"frontiergate set-up : {setup_s:8.1f} s from eval start to first sample (dataset, task init)")
         print(f"frontiergate (wall) : {n_samples / wall:8.1f} samples/s ({wall:.1f}s incl. startup, ingest, report)")
         print(f"ratio frontiergate/bare (requests/s): {fg_rate / bare_rate:.2f}")
-        print(f"peak RSS frontiergate process tree: {peak / 2**20:.0f} MiB")
         print(
-            f"peak RSS by phase: start-up {peak_before / 2**20:.0f} MiB, samples running "
+            f"peak memory frontiergate process tree: PSS {peak / 2**20:.0f} MiB "
+            f"(RSS summed over processes {peak_rss_sum / 2**20:.0f} MiB)"
+        )
+        print(
+            f"peak PSS by phase: start-up {peak_before / 2**20:.0f} MiB, samples running "
             f"{peak_during / 2**20:.0f} MiB, ingest + analysis + report {peak_after / 2**20:.0f} MiB"
         )
         print(
-            f"RSS while samples run: {rss_first / 2**20:.0f} MiB (first tenth) -> {rss_last / 2**20:.0f} MiB "
+            f"PSS while samples run: {rss_first / 2**20:.0f} MiB (first tenth) -> {rss_last / 2**20:.0f} MiB "
             f"(last tenth), {(rss_last - rss_first) / 2**10 / max(1, n_samples * 0.8):.1f} KiB per sample"
         )
         return {
@@ -224,6 +237,7 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
             "fg_sps": n_samples / eval_s,
             "ratio": fg_rate / bare_rate,
             "peak_mib": peak / 2**20,
+            "peak_rss_sum_mib": peak_rss_sum / 2**20,
             "peak_during_mib": peak_during / 2**20,
             "workers": args.workers,
         }
@@ -254,7 +268,7 @@ def main() -> None:
         print(f"--- latency {latency}s, concurrency {concurrency}", flush=True)
         rows.append(measure(argparse.Namespace(**{**vars(args), "latency": latency, "concurrency": concurrency})))
     print("\n| latency | concurrency | workers | ideal req/s | bare client req/s | frontiergate req/s | ratio", end="")
-    print(" | peak RSS |")
+    print(" | peak PSS |")
     print("|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(

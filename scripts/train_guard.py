@@ -5,12 +5,15 @@ Usage:
         --xstest ../shared/data/xstest/xstest_prompts.csv [--encoder mpnet|minilm] [--write-head] \
         [--out metrics.json]
 
-The head is trained on a stratified 70% of the moderation file only (split seed 0, see
+The head (stacked: one logistic head per moderation category, combined by a second logistic
+regression; a single head where the file has no categories) is trained on a stratified 70% of
+the moderation file only (split seed 0, see
 frontiergate/safeguards/training.py); the remaining 30% and the whole XSTest prompt set are held
 out. With ``--write-head`` the trained head is written to the package
 (src/frontiergate/safeguards/data/classifier_head.json), so ``--guard classifier`` works offline.
 Figures printed: F1 (bootstrap CI), AUPRC and FPR (Wilson CI) for the classifier, a TF-IDF + LR
-baseline trained on the same 70%, and the rules filter; then mean F1 and AUPRC of the same head
+baseline trained on the same 70%, a single logistic head (the previous guard) and the rules
+filter; then mean F1 and AUPRC of the same head
 over repeated stratified 5-fold CV on the whole file (the yardstick the encoder was chosen by,
 see docs/guard-experiments.md). The encoder (default: mpnet) is recorded in the head's meta.
 """
@@ -51,6 +54,7 @@ def main(argv: list[str] | None = None) -> int:
         split_indices,
         tfidf_baseline_scores,
         train_head,
+        train_stacked_head,
     )
     from frontiergate.safeguards.validation import guard_metrics, load_labelled
 
@@ -60,9 +64,10 @@ def main(argv: list[str] | None = None) -> int:
     x = encoder.embed(mod.texts)
     ytr = [mod.labels[i] for i in train]
     yte = [mod.labels[i] for i in test]
-    head = train_head(
+    head = train_stacked_head(
         x[train],
         ytr,
+        {k: [v[i] for i in train] for k, v in mod.categories.items()},
         meta={
             "name": f"{encoder.name}-moderation-lr",
             "encoder": encoder.name,
@@ -74,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             "label": "unsafe = any moderation category flagged",
         },
     )
+    single = train_head(x[train], ytr)
     rules = RulesFilter()
     results: dict[str, dict[str, object]] = {}
 
@@ -83,6 +89,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = head.predict_proba(x[test])
     results["moderation_test/classifier"] = guard_metrics(yte, list(p >= head.threshold), list(p))
+    ps = single.predict_proba(x[test])
+    results["moderation_test/single_head"] = guard_metrics(yte, list(ps >= 0.5), list(ps))
     tf = tfidf_baseline_scores([mod.texts[i] for i in train], ytr, [mod.texts[i] for i in test])
     results["moderation_test/tfidf_lr"] = guard_metrics(yte, list(tf >= 0.5), list(tf))
     results["moderation_test/rules"] = rules_eval([mod.texts[i] for i in test], yte)
@@ -90,6 +98,8 @@ def main(argv: list[str] | None = None) -> int:
         xs = load_labelled(args.xstest)
         px = head.predict_proba(encoder.embed(xs.texts))
         results["xstest/classifier"] = guard_metrics(xs.labels, list(px >= head.threshold), list(px))
+        pxs = single.predict_proba(encoder.embed(xs.texts))
+        results["xstest/single_head"] = guard_metrics(xs.labels, list(pxs >= 0.5), list(pxs))
         tx = tfidf_baseline_scores([mod.texts[i] for i in train], ytr, xs.texts)
         results["xstest/tfidf_lr"] = guard_metrics(xs.labels, list(tx >= 0.5), list(tx))
         results["xstest/rules"] = rules_eval(xs.texts, xs.labels)
@@ -103,12 +113,13 @@ def main(argv: list[str] | None = None) -> int:
             f"| {k} | {r['n']} | {r['f1']:.3f} [{f1_ci[0]:.3f}, {f1_ci[1]:.3f}] | {r['auprc']:.3f} | "
             f"{r['fpr']:.3f} [{fpr_ci[0]:.3f}, {fpr_ci[1]:.3f}] | {r['recall']:.3f} |"
         )
-    cv = cross_validated_metrics(x, mod.labels)
-    results["moderation_cv/classifier"] = cv
-    print(
-        f"\nrepeated CV ({cv['repeats']}x{cv['folds']}-fold, n={cv['n']}): "
-        f"F1 {cv['f1_mean']:.3f} (sd {cv['f1_sd']:.3f}), AUPRC {cv['auprc_mean']:.3f} (sd {cv['auprc_sd']:.3f})"
-    )
+    for name, cats in (("classifier", mod.categories), ("single_head", None)):
+        cv = cross_validated_metrics(x, mod.labels, categories=cats)
+        results[f"moderation_cv/{name}"] = cv
+        print(
+            f"\nrepeated CV, {name} ({cv['repeats']}x{cv['folds']}-fold, n={cv['n']}): F1 {cv['f1_mean']:.3f} "
+            f"(sd {cv['f1_sd']:.3f}), AUPRC {cv['auprc_mean']:.3f} (sd {cv['auprc_sd']:.3f})"
+        )
     if args.write_head:
         head.save(HEAD_PATH)
         print(f"head written to {HEAD_PATH}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -85,6 +86,7 @@ def test_killed_sharded_run_resumes_and_its_workers_stop_with_it(tmp_path: Path)
         "--model-base-url", stub.base_url, "--policy", str(policy), "--runs-dir", str(tmp_path / "runs"),
         "--display", "none", "--max-connections", "4", "--workers", "2", "--part-size", "6",
     ]  # fmt: skip
+    proc: subprocess.Popen[bytes] | None = None
     try:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 120
@@ -108,6 +110,11 @@ def test_killed_sharded_run_resumes_and_its_workers_stop_with_it(tmp_path: Path)
         assert res.returncode == 0, res.stderr[-2000:]
         total = stub.stats.requests
     finally:
+        if proc is not None and proc.poll() is None:  # an assertion failed before the kill: leave no run behind
+            with contextlib.suppress(psutil.Error):
+                for p in psutil.Process(proc.pid).children(recursive=True):
+                    p.kill()
+            proc.kill()
         stub.stop()
     # 40 items, 46 requests: what finished before the kill is reused; repeated are the <= 4 requests
     # in flight at the kill and the earlier turns of interrupted multi-turn items

@@ -1,10 +1,11 @@
 """Embedding classifier guard: offline sentence embeddings and a logistic head.
 
-Why: it runs offline on two CPU cores, needs no guard model, and the head (one weight per
-embedding dimension and a bias, trained by ``scripts/train_guard.py``) ships with the package as a
-small JSON file, so ``--guard classifier`` works without the training data. The head records which
-encoder it was trained on (``meta["encoder"]``, see ``frontiergate.ml.encoders``; heads without it
-predate the field and are MiniLM heads). The shipped head uses all-mpnet-base-v2, chosen by
+Why: it runs offline on two CPU cores, needs no guard model, and the head (logistic weights over
+the embedding, trained by ``scripts/train_guard.py``) ships with the package as a small JSON file,
+so ``--guard classifier`` works without the training data. The head records which encoder it was
+trained on (``meta["encoder"]``, see ``frontiergate.ml.encoders``; heads without it predate the
+field and are MiniLM heads). The shipped head uses all-mpnet-base-v2 and is *stacked*: one
+logistic head per moderation category, combined by a second logistic regression; both choices won
 repeated cross-validation over the alternatives in docs/guard-experiments.md. It knows no
 principles, so its verdicts cite the pseudo-principle ``classifier``.
 """
@@ -87,13 +88,129 @@ class LogisticHead:
         return head
 
 
+def _sigmoid(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))), dtype=np.float64)
+
+
+class StackedHead:
+    """Per-category logistic heads, combined: p(unsafe) = sigmoid(v . q(x) + c), q = sigmoid(W x + b).
+
+    Why: the moderation labels name the harm (sexual, hate, violence, self-harm...), and a head per
+    category learns each one's direction in embedding space instead of one direction for "any
+    harm"; the combiner learns how far to trust each. In repeated 5-fold CV it raised F1 by about
+    0.03 and AUPRC in every fold over the single head. ``category_proba`` says which harm a
+    blocked text looked like.
+    """
+
+    def __init__(
+        self,
+        categories: list[str],
+        coef: NDArray[np.float64],
+        intercepts: NDArray[np.float64],
+        stack_coef: NDArray[np.float64],
+        stack_intercept: float,
+        threshold: float = 0.5,
+        meta: dict[str, Any] | None = None,
+    ) -> None:
+        self.categories = list(categories)
+        self.coef = np.asarray(coef, dtype=np.float64)
+        self.intercepts = np.asarray(intercepts, dtype=np.float64).reshape(-1)
+        self.stack_coef = np.asarray(stack_coef, dtype=np.float64).reshape(-1)
+        self.stack_intercept = float(stack_intercept)
+        self.threshold = float(threshold)
+        self.meta = dict(meta or {})
+
+    @property
+    def encoder(self) -> str:
+        return str(self.meta.get("encoder", DEFAULT_ENCODER))
+
+    @property
+    def width(self) -> int:
+        return int(self.coef.shape[1])
+
+    def category_proba(self, x: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
+        """p(category) per text (rows) and category (columns)."""
+        return _sigmoid(np.asarray(x, dtype=np.float64) @ self.coef.T + self.intercepts)
+
+    def predict_proba(self, x: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
+        return _sigmoid(self.category_proba(x) @ self.stack_coef + self.stack_intercept)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **self.meta,
+            "categories": {
+                c: {"coef": [round(float(v), 7) for v in w], "intercept": float(b)}
+                for c, w, b in zip(self.categories, self.coef, self.intercepts, strict=True)
+            },
+            "stack": {"coef": [float(v) for v in self.stack_coef], "intercept": self.stack_intercept},
+            "threshold": self.threshold,
+        }
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> StackedHead:
+        cats = raw.pop("categories")
+        stack = raw.pop("stack")
+        names = list(cats)
+        return cls(
+            names,
+            np.asarray([cats[c]["coef"] for c in names], dtype=np.float64),
+            np.asarray([float(cats[c]["intercept"]) for c in names], dtype=np.float64),
+            np.asarray(stack["coef"], dtype=np.float64),
+            float(stack["intercept"]),
+            float(raw.pop("threshold", 0.5)),
+            raw,
+        )
+
+
+Head = LogisticHead | StackedHead
+
+
+def load_head(path: Path | None = None) -> Head:
+    """The head in ``path`` (default: the shipped one), single or stacked, checked against its encoder."""
+    p = path or default_head_path()
+    try:
+        raw = json.loads(p.read_text(encoding="utf-8"))
+        if not isinstance(raw, dict):
+            raise TypeError("the file is not a JSON object")
+        if "categories" not in raw:
+            return LogisticHead.load(p)
+        head = StackedHead.from_json(raw)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataFileError(
+            f"cannot read classifier head {p}: {exc}",
+            "retrain it with scripts/train_guard.py or reinstall frontiergate",
+        ) from None
+    k = len(head.categories)
+    if (
+        head.coef.ndim != 2
+        or head.coef.shape[0] != k
+        or head.intercepts.shape != (k,)
+        or head.stack_coef.shape != (k,)
+        or not math.isfinite(head.stack_intercept)
+    ):
+        raise DataFileError(
+            f"classifier head {p} is malformed (one coef list per category, one stack weight each)", "retrain it"
+        )
+    enc = get_encoder(head.encoder)
+    if head.width != enc.dim:
+        raise DataFileError(
+            f"classifier head {p} has {head.width} weights per category but encoder {enc.name!r} "
+            f"gives {enc.dim} dimensions",
+            "set 'encoder' to the model the head was trained on, or retrain it with scripts/train_guard.py",
+        )
+    return head
+
+
 class ClassifierGuard(Guard):
     """Blocks texts whose predicted probability of being unsafe reaches the head's threshold."""
 
     name = "classifier"
 
-    def __init__(self, head: LogisticHead | None = None, threshold: float | None = None) -> None:
-        self.head = head or LogisticHead.load()
+    def __init__(self, head: Head | None = None, threshold: float | None = None) -> None:
+        self.head = head or load_head()
         if threshold is not None:
             self.head.threshold = float(threshold)
 
@@ -101,9 +218,18 @@ class ClassifierGuard(Guard):
         """p(unsafe) for many texts at once (batching is what makes validation fast)."""
         return self.head.predict_proba(get_encoder(self.head.encoder).embed(texts))
 
+    def _scores_and_category(self, text: str) -> tuple[float, str]:
+        x = get_encoder(self.head.encoder).embed([text])
+        p = float(self.head.predict_proba(x)[0])
+        if isinstance(self.head, StackedHead):
+            q = self.head.category_proba(x)[0]
+            j = int(np.argmax(q))
+            return p, f"; most like category {self.head.categories[j]} (p={q[j]:.2f})"
+        return p, ""
+
     async def _verdict(self, text: str, stage: str) -> GuardVerdict:
         start = time.perf_counter()
-        p = float((await asyncio.to_thread(self.scores, [text]))[0])
+        p, category = await asyncio.to_thread(self._scores_and_category, text)
         blocked = p >= self.head.threshold
         return GuardVerdict(
             blocked=blocked,
@@ -111,7 +237,7 @@ class ClassifierGuard(Guard):
             guard=self.name,
             principle="classifier" if blocked else None,
             score=p,
-            rationale=f"p(unsafe)={p:.3f} vs threshold {self.head.threshold:.2f}",
+            rationale=f"p(unsafe)={p:.3f} vs threshold {self.head.threshold:.2f}{category if blocked else ''}",
             latency_s=time.perf_counter() - start,
         )
 
@@ -125,6 +251,7 @@ class ClassifierGuard(Guard):
         return {
             "guard": self.name,
             "head": self.head.meta.get("name", "classifier_head"),
+            "categories": self.head.categories if isinstance(self.head, StackedHead) else None,
             "threshold": self.head.threshold,
             "encoder": self.head.encoder,
             "embedding": self.head.meta.get("embedding_model"),

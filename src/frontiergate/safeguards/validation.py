@@ -14,7 +14,7 @@ import csv
 import json
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -36,6 +36,8 @@ class LabelledSet:
     labels: list[bool]  # True = unsafe
     path: str
     unknown: int = 0  # rows left out because their label is unknown
+    # per harm category (moderation format only): flagged or not, aligned with texts
+    categories: dict[str, list[bool]] = field(default_factory=dict)
 
 
 def _read_rows(path: Path) -> list[dict[str, Any]]:
@@ -95,6 +97,7 @@ def load_labelled(
     labels: list[bool] = []
     unknown = 0
     if fmt == "openai-moderation":
+        categories: dict[str, list[bool]] = {k: [] for k in MODERATION_KEYS}
         for i, row in enumerate(rows, start=1):
             if "prompt" not in row:
                 raise DataFileError(
@@ -106,7 +109,9 @@ def load_labelled(
                 continue
             texts.append(str(row["prompt"]))
             labels.append(lab)
-        return LabelledSet(texts, labels, str(p), unknown)
+            for k in MODERATION_KEYS:
+                categories[k].append(row.get(k) == 1)
+        return LabelledSet(texts, labels, str(p), unknown, categories)
     tcol = (
         text_column
         if text_column in first or text_column != "text"
