@@ -149,7 +149,7 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
                 tree = [ps, *ps.children(recursive=True)]
                 pss = rss_sum = 0
                 for p in tree:
-                    with contextlib.suppress(psutil.Error):  # a wave process may end while we read
+                    with contextlib.suppress(psutil.Error):  # a worker may end while we read
                         full = p.memory_full_info()
                         pss += full.pss
                         rss_sum += full.rss
@@ -188,8 +188,8 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         during = [r for t, r in timeline if t_start <= t <= t_end]
         # memory growth while samples run: PSS in the last tenth of the eval over PSS in its first tenth
         tenth = max(1, len(during) // 10)
-        rss_first = max(during[:tenth], default=0)
-        rss_last = max(during[-tenth:], default=0)
+        pss_first = max(during[:tenth], default=0)
+        pss_last = max(during[-tenth:], default=0)
         # where the peak is: before the first sample (start-up, dataset), while samples run, or after
         # (ingest into the store, analysis, report)
         peak_before = max((r for t, r in timeline if t < t_start), default=0)
@@ -224,8 +224,8 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
             f"{peak_during / 2**20:.0f} MiB, ingest + analysis + report {peak_after / 2**20:.0f} MiB"
         )
         print(
-            f"PSS while samples run: {rss_first / 2**20:.0f} MiB (first tenth) -> {rss_last / 2**20:.0f} MiB "
-            f"(last tenth), {(rss_last - rss_first) / 2**10 / max(1, n_samples * 0.8):.1f} KiB per sample"
+            f"PSS while samples run: {pss_first / 2**20:.0f} MiB (first tenth) -> {pss_last / 2**20:.0f} MiB "
+            f"(last tenth), {(pss_last - pss_first) / 2**10 / max(1, n_samples * 0.8):.1f} KiB per sample"
         )
         return {
             "samples": n_samples,

@@ -44,6 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     import asyncio
 
     from frontiergate.ml.encoders import get_encoder
+    from frontiergate.safeguards.classifier_guard import StackedHead
     from frontiergate.safeguards.rules_filter import RulesFilter
     from frontiergate.safeguards.training import (
         HEAD_C,
@@ -69,7 +70,6 @@ def main(argv: list[str] | None = None) -> int:
         ytr,
         {k: [v[i] for i in train] for k, v in mod.categories.items()},
         meta={
-            "name": f"{encoder.name}-moderation-lr",
             "encoder": encoder.name,
             "embedding_model": encoder.model,
             "trained_on": args.moderation.name,
@@ -79,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             "label": "unsafe = any moderation category flagged",
         },
     )
+    kind = "stacked-lr" if isinstance(head, StackedHead) else "lr"  # a file without categories gives one head
+    head.meta = {"name": f"{encoder.name}-moderation-{kind}", **head.meta}
     single = train_head(x[train], ytr)
     rules = RulesFilter()
     results: dict[str, dict[str, object]] = {}
