@@ -16,6 +16,7 @@ import asyncio
 import json
 import math
 import time
+from abc import ABC, abstractmethod
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -32,14 +33,14 @@ def default_head_path() -> Path:
     return Path(str(files("frontiergate.safeguards").joinpath("data", "classifier_head.json")))
 
 
-class LogisticHead:
-    """A linear head over embeddings: p(unsafe) = sigmoid(w . x + b)."""
+def _sigmoid(z: NDArray[np.float64]) -> NDArray[np.float64]:
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))), dtype=np.float64)
 
-    def __init__(
-        self, coef: NDArray[np.float64], intercept: float, threshold: float = 0.5, meta: dict[str, Any] | None = None
-    ) -> None:
-        self.coef = np.asarray(coef, dtype=np.float64).reshape(-1)
-        self.intercept = float(intercept)
+
+class _HeadFile(ABC):
+    """What every head shares: its decision threshold, its provenance and the JSON file it lives in."""
+
+    def __init__(self, threshold: float, meta: dict[str, Any] | None) -> None:
         self.threshold = float(threshold)
         self.meta = dict(meta or {})
 
@@ -48,9 +49,26 @@ class LogisticHead:
         """Short name of the sentence encoder this head was trained on."""
         return str(self.meta.get("encoder", DEFAULT_ENCODER))
 
+    @abstractmethod
+    def to_json(self) -> dict[str, Any]:
+        """Provenance, weights and threshold, as written to the head file."""
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
+
+
+class LogisticHead(_HeadFile):
+    """A linear head over embeddings: p(unsafe) = sigmoid(w . x + b)."""
+
+    def __init__(
+        self, coef: NDArray[np.float64], intercept: float, threshold: float = 0.5, meta: dict[str, Any] | None = None
+    ) -> None:
+        super().__init__(threshold, meta)
+        self.coef = np.asarray(coef, dtype=np.float64).reshape(-1)
+        self.intercept = float(intercept)
+
     def predict_proba(self, x: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
-        z = np.asarray(x, dtype=np.float64) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+        return _sigmoid(np.asarray(x, dtype=np.float64) @ self.coef + self.intercept)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -59,9 +77,6 @@ class LogisticHead:
             "intercept": self.intercept,
             "threshold": self.threshold,
         }
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
 
     @classmethod
     def load(cls, path: Path | None = None) -> LogisticHead:
@@ -88,11 +103,7 @@ class LogisticHead:
         return head
 
 
-def _sigmoid(z: NDArray[np.float64]) -> NDArray[np.float64]:
-    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))), dtype=np.float64)
-
-
-class StackedHead:
+class StackedHead(_HeadFile):
     """Per-category logistic heads, combined: p(unsafe) = sigmoid(v . q(x) + c), q = sigmoid(W x + b).
 
     Why: the moderation labels name the harm (sexual, hate, violence, self-harm...), and a head per
@@ -112,17 +123,12 @@ class StackedHead:
         threshold: float = 0.5,
         meta: dict[str, Any] | None = None,
     ) -> None:
+        super().__init__(threshold, meta)
         self.categories = list(categories)
         self.coef = np.asarray(coef, dtype=np.float64)
         self.intercepts = np.asarray(intercepts, dtype=np.float64).reshape(-1)
         self.stack_coef = np.asarray(stack_coef, dtype=np.float64).reshape(-1)
         self.stack_intercept = float(stack_intercept)
-        self.threshold = float(threshold)
-        self.meta = dict(meta or {})
-
-    @property
-    def encoder(self) -> str:
-        return str(self.meta.get("encoder", DEFAULT_ENCODER))
 
     @property
     def width(self) -> int:
@@ -145,9 +151,6 @@ class StackedHead:
             "stack": {"coef": [float(v) for v in self.stack_coef], "intercept": self.stack_intercept},
             "threshold": self.threshold,
         }
-
-    def save(self, path: Path) -> None:
-        path.write_text(json.dumps(self.to_json(), indent=1) + "\n", encoding="utf-8")
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> StackedHead:
