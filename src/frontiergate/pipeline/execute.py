@@ -97,6 +97,8 @@ def run_assignment(
     groups = waves(assignment.parts, opts.effective_part_size)
     if len(groups) > 1:
         _keep_heap_compact()
+        # planning generated every item before packing them: free that before the first wave
+        release_freed_memory()
     ok = True
     with journaling(journal_dir):
         for group in groups:
@@ -123,7 +125,7 @@ def run_assignment(
                 attempt_timeout=opts.attempt_timeout,
             )
             ok = ok and bool(success)
-            _release_freed_memory()
+            release_freed_memory()
     return ok
 
 
@@ -145,8 +147,9 @@ def _keep_heap_compact() -> None:
             libc.mallopt(m_mmap_threshold, 512 * 1024)
 
 
-def _release_freed_memory() -> None:
-    """Free a finished wave's memory and hand it back to the OS (glibc keeps it in its heap otherwise).
+def release_freed_memory() -> None:
+    """Free what a finished phase (planning, a wave, ingest) left and hand it back to the OS (glibc
+    keeps it in its heap otherwise).
 
     A wave's task and sample state may hold reference cycles, and Python runs a full collection
     only once long-lived objects have grown by a quarter, so such garbage could outlive several

@@ -24,11 +24,12 @@ from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 from sqlalchemy import select
 
 from frontiergate.analysis.compute import compute_findings
+from frontiergate.analysis.context import AnalysisContext
 from frontiergate.analysis.load import load_contexts
 from frontiergate.decision.engine import decide
 from frontiergate.errors import FrontiergateError, RunError
 from frontiergate.pipeline.early_stopping import ThresholdEarlyStopping
-from frontiergate.pipeline.execute import Assignment, assign, run_assignment, run_workers
+from frontiergate.pipeline.execute import Assignment, assign, release_freed_memory, run_assignment, run_workers
 from frontiergate.pipeline.ingest import ingest_log
 from frontiergate.pipeline.parts import DEFAULT_PART_SIZE, PART_TAG_PREFIX, Part, evaluation_key, split_task
 from frontiergate.pipeline.plan import PlannedEvaluation, plan_run
@@ -300,6 +301,7 @@ def _execute(
     finally:
         # ingest whatever exists, even after a failure: partial evidence is still evidence
         _ingest_all(store, run_id, opts, plan, log_dir)
+        release_freed_memory()  # the logs' decoded samples, before the analysis loads its views
     if success:
         # every sample is in the logs now; the journal (uncompressed, larger than the logs) only served resuming
         shutil.rmtree(journal_dir, ignore_errors=True)
@@ -308,8 +310,8 @@ def _execute(
         assert r is not None
         r.status = "complete" if success else "incomplete"
         r.finished_at = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
-    analyse_and_decide(store, run_id, policy)
-    report, paths = write_reports(store, run_id, out_dir)
+    ctxs = analyse_and_decide(store, run_id, policy)
+    report, paths = write_reports(store, run_id, out_dir, ctxs)
     return RunResult(run_id, out_dir, store.url, report, paths)
 
 
@@ -362,8 +364,9 @@ def _ingest_all(store: Store, run_id: str, opts: RunOptions, plan: list[PlannedE
             ingest_log(s, row, path)
 
 
-def analyse_and_decide(store: Store, run_id: str, policy: Policy) -> None:
-    """(Re)compute findings and decisions for every target from the stored samples."""
+def analyse_and_decide(store: Store, run_id: str, policy: Policy) -> dict[str, AnalysisContext]:
+    """(Re)compute findings and decisions for every target from the stored samples; returns the
+    views they were computed from, for the report."""
     ctxs = load_contexts(store, run_id, policy.confidence)
     with store.session() as s:
         run = s.get(RunRow, run_id)
@@ -423,3 +426,4 @@ def analyse_and_decide(store: Store, run_id: str, policy: Policy) -> None:
                         details=d,
                     )
                 )
+    return ctxs

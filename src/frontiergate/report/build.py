@@ -13,6 +13,7 @@ from typing import Any
 import yaml
 from sqlalchemy import select
 
+from frontiergate.analysis.context import AnalysisContext
 from frontiergate.analysis.load import load_contexts
 from frontiergate.models.card import EMBEDDED_MODEL, MODEL_CARD
 from frontiergate.policy.schema import Policy
@@ -111,7 +112,9 @@ def _limitations(
     return out
 
 
-def build_report(store: Store, run_id: str) -> dict[str, Any]:
+def build_report(store: Store, run_id: str, analysis: dict[str, AnalysisContext] | None = None) -> dict[str, Any]:
+    """The canonical report of a stored run. ``analysis``: the views the findings were just computed
+    from, when the caller has them (a sweep's views take seconds to load and tens of MiB to hold)."""
     with store.session() as s:
         run = s.get(RunRow, run_id)
         if run is None:
@@ -178,7 +181,7 @@ def build_report(store: Store, run_id: str) -> dict[str, Any]:
             },
         }
         versions = dict(run.options.get("versions", {}))
-    ctxs = load_contexts(store, run_id, policy.confidence)
+    ctxs = analysis if analysis is not None else load_contexts(store, run_id, policy.confidence)
     with store.session() as s:
         run = s.get(RunRow, run_id)
         assert run is not None

@@ -188,8 +188,8 @@ def recompute_report(store: Store, run_id: str) -> dict[str, Any]:
     run = store.get_run(run_id)
     assert run is not None
     policy = Policy.model_validate(yaml.safe_load(run.policy_text))
-    analyse_and_decide(store, run_id, policy)
-    canonical: dict[str, Any] = json.loads(scrub(dumps(build_report(store, run_id))))
+    ctxs = analyse_and_decide(store, run_id, policy)
+    canonical: dict[str, Any] = json.loads(scrub(dumps(build_report(store, run_id, ctxs))))
     return canonical
 
 

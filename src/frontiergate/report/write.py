@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from frontiergate.analysis.context import AnalysisContext
 from frontiergate.pipeline.targets import scrub
 from frontiergate.report.build import build_report
 from frontiergate.report.canonical import dumps
@@ -18,8 +19,10 @@ from frontiergate.report.markdown import render_markdown
 from frontiergate.store.db import Store
 
 
-def write_reports(store: Store, run_id: str, out_dir: Path) -> tuple[dict[str, Any], dict[str, Path]]:
-    report = build_report(store, run_id)
+def write_reports(
+    store: Store, run_id: str, out_dir: Path, analysis: dict[str, AnalysisContext] | None = None
+) -> tuple[dict[str, Any], dict[str, Path]]:
+    report = build_report(store, run_id, analysis)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = {"json": out_dir / "report.json", "md": out_dir / "report.md", "html": out_dir / "report.html"}
     paths["json"].write_text(scrub(dumps(report)), encoding="utf-8")
