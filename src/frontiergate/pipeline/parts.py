@@ -8,6 +8,11 @@ size, not by the sweep (see :func:`waves` for why parts run in successive ``eval
 Parts are also what ``--workers`` hands to separate processes, since one Inspect event loop is
 CPU-bound at high request rates.
 
+The price: parts run one after another, and each pays Inspect's set-up and a tail in which fewer
+samples than the connection limit are still running (~5 s at 2 s latency), so a 6,000-item sweep
+in three parts reached 0.89 of a bare client's throughput where one part reaches ~0.95
+(``benchmarks/RESULTS.md``); a larger ``--part-size`` trades memory for fewer tails.
+
 Each part is an ordinary Inspect task over a contiguous slice of the dataset, with its own log. It
 carries the plan's tag (so ingest knows which planned evaluation it belongs to) and a part tag (so
 each part gets its own evaluation row and log). The split is deterministic, which is what lets

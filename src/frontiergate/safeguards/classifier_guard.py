@@ -78,27 +78,28 @@ class LogisticHead(_HeadFile):
             "threshold": self.threshold,
         }
 
+    @property
+    def width(self) -> int:
+        return int(self.coef.shape[0])
+
+    def malformed(self) -> str | None:
+        """What is wrong with weights read from a file, or None."""
+        return None if math.isfinite(self.intercept) else "the intercept is not a finite number"
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> LogisticHead:
+        coef = np.asarray(raw.pop("coef"), dtype=np.float64)
+        if coef.ndim != 1:
+            raise ValueError("coef must be a flat list")
+        return cls(coef, float(raw.pop("intercept")), float(raw.pop("threshold", 0.5)), raw)
+
     @classmethod
     def load(cls, path: Path | None = None) -> LogisticHead:
-        p = path or default_head_path()
-        try:
-            raw = json.loads(p.read_text(encoding="utf-8"))
-            coef = np.asarray(raw.pop("coef"), dtype=np.float64)
-            intercept = float(raw.pop("intercept"))
-            threshold = float(raw.pop("threshold", 0.5))
-        except (OSError, ValueError, KeyError, TypeError) as exc:
+        head = load_head(path)
+        if not isinstance(head, LogisticHead):
             raise DataFileError(
-                f"cannot read classifier head {p}: {exc}",
-                "retrain it with scripts/train_guard.py or reinstall frontiergate",
-            ) from None
-        if not math.isfinite(intercept) or coef.ndim != 1:
-            raise DataFileError(f"classifier head {p} is malformed (coef must be a flat list)", "retrain it")
-        head = cls(coef, intercept, threshold, raw)
-        enc = get_encoder(head.encoder)
-        if coef.shape[0] != enc.dim:
-            raise DataFileError(
-                f"classifier head {p} has {coef.shape[0]} weights but encoder {enc.name!r} gives {enc.dim} dimensions",
-                "set 'encoder' to the model the head was trained on, or retrain it with scripts/train_guard.py",
+                f"classifier head {path or default_head_path()} is a stacked head, not a single logistic head",
+                "load it with load_head()",
             )
         return head
 
@@ -133,6 +134,18 @@ class StackedHead(_HeadFile):
     @property
     def width(self) -> int:
         return int(self.coef.shape[1])
+
+    def malformed(self) -> str | None:
+        """What is wrong with weights read from a file, or None."""
+        k = len(self.categories)
+        ok = (
+            self.coef.ndim == 2
+            and self.coef.shape[0] == k
+            and self.intercepts.shape == (k,)
+            and self.stack_coef.shape == (k,)
+            and math.isfinite(self.stack_intercept)
+        )
+        return None if ok else "one coef list per category, one stack weight each"
 
     def category_proba(self, x: NDArray[np.floating[Any]]) -> NDArray[np.float64]:
         """p(category) per text (rows) and category (columns)."""
@@ -178,30 +191,20 @@ def load_head(path: Path | None = None) -> Head:
         raw = json.loads(p.read_text(encoding="utf-8"))
         if not isinstance(raw, dict):
             raise TypeError("the file is not a JSON object")
-        if "categories" not in raw:
-            return LogisticHead.load(p)
-        head = StackedHead.from_json(raw)
+        head: Head = StackedHead.from_json(raw) if "categories" in raw else LogisticHead.from_json(raw)
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise DataFileError(
             f"cannot read classifier head {p}: {exc}",
             "retrain it with scripts/train_guard.py or reinstall frontiergate",
         ) from None
-    k = len(head.categories)
-    if (
-        head.coef.ndim != 2
-        or head.coef.shape[0] != k
-        or head.intercepts.shape != (k,)
-        or head.stack_coef.shape != (k,)
-        or not math.isfinite(head.stack_intercept)
-    ):
-        raise DataFileError(
-            f"classifier head {p} is malformed (one coef list per category, one stack weight each)", "retrain it"
-        )
+    problem = head.malformed()
+    if problem:
+        raise DataFileError(f"classifier head {p} is malformed ({problem})", "retrain it")
     enc = get_encoder(head.encoder)
     if head.width != enc.dim:
+        per = " per category" if isinstance(head, StackedHead) else ""
         raise DataFileError(
-            f"classifier head {p} has {head.width} weights per category but encoder {enc.name!r} "
-            f"gives {enc.dim} dimensions",
+            f"classifier head {p} has {head.width} weights{per} but encoder {enc.name!r} gives {enc.dim} dimensions",
             "set 'encoder' to the model the head was trained on, or retrain it with scripts/train_guard.py",
         )
     return head
