@@ -61,6 +61,8 @@ def test_workers_and_parts_give_the_same_evidence_as_one_process(
     assert _findings(sharded.report) == _findings(single.report)
     logs = sorted(p.relative_to(tmp_path / "sharded" / "logs").parts[0] for p in (tmp_path / "sharded").rglob("*.eval"))
     assert set(logs) == {"worker-1", "worker-2"} and len(logs) == 6  # 2 evaluations of 12 items in parts of <= 5
+    # each wave reads only its own folder (eval_set scans every log header in its directory)
+    assert all(p.parent.name.startswith("wave-") for p in (tmp_path / "sharded").rglob("*.eval"))
     store = Store(sharded.store_url)
     with store.session() as s:
         evals = list(s.scalars(select(EvaluationRow).where(EvaluationRow.run_id == sharded.run_id)))
