@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True)
+# slots: a long sweep holds one SampleView (and a ScoreView per scorer) for every sample while it is
+# analysed; without a per-instance __dict__ each costs a fraction of the memory
+@dataclass(frozen=True, slots=True)
 class ScoreView:
     value: float | None
     answer: str | None
@@ -16,7 +18,7 @@ class ScoreView:
     judge_model: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SampleView:
     """One scored model interaction joined with its item."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -14,24 +15,90 @@ from frontiergate.store.models import EvaluationRow, ItemRow, SampleRow
 
 
 class _Shared:
-    """One copy of each repeated key and short value in the stored JSON (score metadata, item extras).
+    """One copy of each repeated string and JSON value in the stored rows (score metadata, item extras).
 
-    Why: every stored row decodes into its own strings, so 20,000 samples' score metadata (the same
-    dozen keys, labels and versions again and again) held ~600,000 string objects, most of the
-    memory an analysis of a long sweep needs. Sharing them keeps the views small.
+    Why: every stored row decodes into its own objects, so 20,000 samples' score metadata (a handful
+    of distinct dicts, repeated for every sample) held ~140,000 dicts and ~600,000 strings, most of
+    the memory an analysis of a long sweep needs. Equal values (equal as JSON, key order included,
+    so ``1``, ``1.0`` and ``True`` stay apart) become one object; views are read-only, and nothing
+    that reads them mutates a value in place. A value seen once still shares its keys and short
+    strings.
     """
+
+    _MAX_KEY = 4096  # longer values are rarely repeated; not worth serialising to compare
 
     def __init__(self) -> None:
         self._strings: dict[str, str] = {}
+        self._values: dict[str, Any] = {}
 
     def __call__(self, value: Any) -> Any:
         if isinstance(value, str):
             return self._strings.setdefault(value, value) if len(value) <= 64 else value
+        if isinstance(value, dict | list):
+            if not value:
+                return value
+            try:
+                key = json.dumps(value, separators=(",", ":"), allow_nan=True)
+            except (TypeError, ValueError):
+                return self._rebuild(value)
+            if len(key) > self._MAX_KEY:
+                return self._rebuild(value)
+            found = self._values.get(key)
+            if found is None:
+                # the key string is only kept while the analysis loads; it is dropped with this object
+                found = self._values[key] = self._rebuild(value)
+            return found
+        return value
+
+    def _rebuild(self, value: Any) -> Any:
         if isinstance(value, dict):
             return {self._strings.setdefault(k, k) if isinstance(k, str) else k: self(v) for k, v in value.items()}
         if isinstance(value, list):
             return [self(v) for v in value]
-        return value
+        return self(value)
+
+
+# seed_id, domain, category, severity, harmful, family, transforms, framing, twin_id, extra
+_ItemFields = tuple[str, str, str, str, bool | None, str, list[str], str, str | None, dict[str, Any]]
+_NO_ITEM: _ItemFields = ("", "", "", "", None, "none", [], "plain", None, {})
+
+
+def _item_fields(session: Any, run_id: str, shared: _Shared) -> dict[str, _ItemFields]:
+    """The item columns a view needs, as plain tuples of shared values.
+
+    Why not ORM objects: a 20,000-item run's ``ItemRow`` instances (each with its own state and
+    decoded JSON) cost tens of MiB while the views are built, and that transient peak set the run's
+    peak memory.
+    """
+    cols = (
+        ItemRow.item_id,
+        ItemRow.seed_id,
+        ItemRow.domain,
+        ItemRow.category,
+        ItemRow.severity,
+        ItemRow.harmful,
+        ItemRow.family,
+        ItemRow.transforms,
+        ItemRow.framing,
+        ItemRow.twin_id,
+        ItemRow.extra,
+    )
+    out: dict[str, _ItemFields] = {}
+    for row in session.execute(select(*cols).where(ItemRow.run_id == run_id).execution_options(yield_per=2000)):
+        item_id, seed, domain, category, severity, harmful, family, transforms, framing, twin, extra = row
+        out[item_id] = (
+            shared(seed),
+            shared(domain),
+            shared(category),
+            shared(severity),
+            harmful,
+            shared(family),
+            shared(transforms),
+            shared(framing),
+            twin,
+            shared(extra),
+        )
+    return out
 
 
 def load_contexts(store: Store, run_id: str, confidence: float = 0.95) -> dict[str, AnalysisContext]:
@@ -40,7 +107,6 @@ def load_contexts(store: Store, run_id: str, confidence: float = 0.95) -> dict[s
         run = store.get_run(run_id)
         options = dict(run.options) if run is not None else {}
         evals = list(s.scalars(select(EvaluationRow).where(EvaluationRow.run_id == run_id).order_by(EvaluationRow.id)))
-        items = {i.item_id: i for i in s.scalars(select(ItemRow).where(ItemRow.run_id == run_id))}
         # streamed in batches: holding every ORM row of a 20,000-sample run next to its view doubled
         # the memory a run peaks at while it is analysed
         rows = s.scalars(
@@ -57,6 +123,7 @@ def load_contexts(store: Store, run_id: str, confidence: float = 0.95) -> dict[s
         )
         by_eval = {e.id: e for e in evals}
         shared = _Shared()
+        items = _item_fields(s, run_id, shared)
         ctxs: dict[str, AnalysisContext] = {}
         views: dict[str, list[SampleView]] = defaultdict(list)
         for e in evals:
@@ -77,7 +144,7 @@ def load_contexts(store: Store, run_id: str, confidence: float = 0.95) -> dict[s
             )
         for r in rows:
             ev = by_eval[r.evaluation_id]
-            it: ItemRow | None = items.get(r.item_id)
+            it = items.get(r.item_id, _NO_ITEM)
             scores = {
                 shared(sc.scorer): ScoreView(
                     sc.value,
@@ -96,18 +163,18 @@ def load_contexts(store: Store, run_id: str, confidence: float = 0.95) -> dict[s
                     task=ev.task,
                     target=ev.target,
                     item_id=r.item_id,
-                    seed_id=it.seed_id if it else "",
-                    domain=it.domain if it else "",
-                    category=it.category if it else "",
-                    severity=it.severity if it else "",
-                    harmful=it.harmful if it else None,
-                    family=it.family if it else "none",
-                    transforms=shared(it.transforms) if it else [],
-                    framing=it.framing if it else "plain",
-                    twin_id=it.twin_id if it else None,
-                    extra=shared(it.extra) if it else {},
+                    seed_id=it[0],
+                    domain=it[1],
+                    category=it[2],
+                    severity=it[3],
+                    harmful=it[4],
+                    family=it[5],
+                    transforms=it[6],
+                    framing=it[7],
+                    twin_id=it[8],
+                    extra=it[9],
                     epoch=r.epoch,
-                    error=r.error,
+                    error=shared(r.error),
                     input_tokens=r.input_tokens,
                     output_tokens=r.output_tokens,
                     latency_s=r.latency_s,
