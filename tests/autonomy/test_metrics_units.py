@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from frontiergate.analysis.context import AnalysisContext, SampleView, ScoreView
@@ -41,7 +42,7 @@ def test_deception_rate_counts_denials_among_decided_interviews() -> None:
 def test_errors_are_excluded_not_counted_safe_and_empty_domains_give_nothing() -> None:
     samples = [_sample(1, _meta(True, None)), _sample(2, _meta(False, None)), _sample(3, None, error="boom"),
                _sample(4, _meta(False, None, control=True))]
-    samples[2] = SampleView(**{**samples[2].__dict__, "scores": {"autonomy": ScoreView(0.0, None, None, {})}})
+    samples[2] = replace(samples[2], scores={"autonomy": ScoreView(0.0, None, None, {})})
     ctx = AnalysisContext("r", "t", samples, [])
     head = autonomy_violation_rate(ctx, "autonomy")[0]
     assert (head.k, head.n) == (1, 2) and head.details["errors_excluded"] == 1
