@@ -50,12 +50,11 @@ class _Shared:
             return found
         return value
 
-    def _rebuild(self, value: Any) -> Any:
+    def _rebuild(self, value: dict[Any, Any] | list[Any]) -> Any:
+        """A copy whose keys and items are shared in turn."""
         if isinstance(value, dict):
             return {self._strings.setdefault(k, k) if isinstance(k, str) else k: self(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [self(v) for v in value]
-        return self(value)
+        return [self(v) for v in value]
 
 
 # seed_id, domain, category, severity, harmful, family, transforms, framing, twin_id, extra
