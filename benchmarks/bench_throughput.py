@@ -8,7 +8,9 @@ second over the bare client's; the stub counts the requests each side really sen
 frontiergate process tree (the run and its workers) is sampled every 0.2 s as PSS (proportional
 set size: a page several processes share, such as a library's code, is counted once, split among
 them), the physical memory the run occupies; RSS summed over the processes is printed too, though
-it counts shared pages once per process.
+it counts shared pages once per process. CPU per request (both sides) shows what sets the ceiling
+when a side is CPU-bound; it moves with the machine and the installed HTTP stack, the ratio of one
+run is the comparison.
 
 Run: python benchmarks/bench_throughput.py [--samples 2000] [--latency 0.5] [--concurrency 100] [--workers 2]
      python benchmarks/bench_throughput.py --samples 1000 --grid   # ratio from slow API to fast local server
@@ -55,6 +57,13 @@ def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+def _span(line: list[tuple[float, float]], lo: float, hi: float) -> float:
+    """Seconds between the first and last reading inside [lo, hi], to scale the CPU read there to the
+    whole window (readings come every ~0.2 s, so the window's edges are otherwise missed)."""
+    inside = [t for t, _ in line if lo <= t <= hi]
+    return inside[-1] - inside[0] if len(inside) > 1 else 0.0
 
 
 def _requests(port: int) -> int:
@@ -143,6 +152,8 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         proc = subprocess.Popen(cmd, cwd=work, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
         peak = peak_rss_sum = 0
         timeline: list[tuple[float, int]] = []  # (unix time, PSS) to separate start-up from growth
+        cpu_line: list[tuple[float, float]] = []  # (unix time, CPU seconds of the tree so far)
+        cpu_done: dict[int, float] = {}  # last CPU reading of each process, kept when a worker ends
         ps = psutil.Process(proc.pid)
         while proc.poll() is None:
             with contextlib.suppress(psutil.Error):
@@ -153,6 +164,9 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
                         full = p.memory_full_info()
                         pss += full.pss
                         rss_sum += full.rss
+                        cpu = p.cpu_times()
+                        cpu_done[p.pid] = cpu.user + cpu.system
+                cpu_line.append((time.time(), sum(cpu_done.values())))
                 peak = max(peak, pss)
                 peak_rss_sum = max(peak_rss_sum, rss_sum)
                 timeline.append((time.time(), pss))
@@ -202,7 +216,14 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         if sum(conversations) != n_requests:
             raise SystemExit(f"log shows {sum(conversations)} model calls but the stub answered {n_requests}")
         before = _requests(port)
+        import openai  # noqa: F401  (loaded before the CPU clock starts: its import is no request's cost)
+
+        bare_cpu0 = time.process_time()  # the bare client runs in this process, alone by now
         bare_s = asyncio.run(bare_client(base, conversations, args.concurrency))
+        bare_cpu_ms = (time.process_time() - bare_cpu0) / n_requests * 1000
+        # frontiergate's CPU while its samples ran (the whole process tree, workers included)
+        in_eval = [c for t, c in cpu_line if first <= t <= last]
+        fg_cpu_ms = (in_eval[-1] - in_eval[0]) / n_requests * 1000 * eval_s / max(1e-9, _span(cpu_line, first, last))
         assert _requests(port) - before == n_requests, "the bare client must send exactly as many requests"
         fg_rate = n_requests / eval_s
         bare_rate = n_requests / bare_s
@@ -215,6 +236,10 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         print(f"frontiergate set-up : {setup_s:8.1f} s from eval start to first sample (dataset, task init)")
         print(f"frontiergate (wall) : {n_samples / wall:8.1f} samples/s ({wall:.1f}s incl. startup, ingest, report)")
         print(f"ratio frontiergate/bare (requests/s): {fg_rate / bare_rate:.2f}")
+        print(
+            f"CPU per request      : frontiergate {fg_cpu_ms:.1f} ms (all its processes, while samples ran), "
+            f"bare client {bare_cpu_ms:.1f} ms"
+        )
         print(
             f"peak memory frontiergate process tree: PSS {peak / 2**20:.0f} MiB "
             f"(RSS summed over processes {peak_rss_sum / 2**20:.0f} MiB)"
@@ -236,6 +261,8 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
             "fg_rps": fg_rate,
             "fg_sps": n_samples / eval_s,
             "ratio": fg_rate / bare_rate,
+            "fg_cpu_ms": fg_cpu_ms,
+            "bare_cpu_ms": bare_cpu_ms,
             "peak_mib": peak / 2**20,
             "peak_rss_sum_mib": peak_rss_sum / 2**20,
             "peak_during_mib": peak_during / 2**20,
@@ -268,12 +295,13 @@ def main() -> None:
         print(f"--- latency {latency}s, concurrency {concurrency}", flush=True)
         rows.append(measure(argparse.Namespace(**{**vars(args), "latency": latency, "concurrency": concurrency})))
     print("\n| latency | concurrency | workers | ideal req/s | bare client req/s | frontiergate req/s | ratio", end="")
-    print(" | peak PSS |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(" | CPU ms/request (frontiergate / bare) | peak PSS |")
+    print("|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(
             f"| {r['latency']} s | {r['concurrency']:.0f} | {r['workers']} | {r['concurrency'] / r['latency']:.0f} "
-            f"| {r['bare_rps']:.1f} | {r['fg_rps']:.1f} | **{r['ratio']:.2f}** | {r['peak_mib']:.0f} MiB |"
+            f"| {r['bare_rps']:.1f} | {r['fg_rps']:.1f} | **{r['ratio']:.2f}** "
+            f"| {r['fg_cpu_ms']:.1f} / {r['bare_cpu_ms']:.1f} | {r['peak_mib']:.0f} MiB |"
         )
 
 
