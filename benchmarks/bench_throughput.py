@@ -59,13 +59,6 @@ def _port() -> int:
         return int(s.getsockname()[1])
 
 
-def _span(line: list[tuple[float, float]], lo: float, hi: float) -> float:
-    """Seconds between the first and last reading inside [lo, hi], to scale the CPU read there to the
-    whole window (readings come every ~0.2 s, so the window's edges are otherwise missed)."""
-    inside = [t for t, _ in line if lo <= t <= hi]
-    return inside[-1] - inside[0] if len(inside) > 1 else 0.0
-
-
 def _requests(port: int) -> int:
     """Chat requests the stub has answered so far."""
     import urllib.request
@@ -221,9 +214,11 @@ def measure(args: argparse.Namespace) -> dict[str, float]:
         bare_cpu0 = time.process_time()  # the bare client runs in this process, alone by now
         bare_s = asyncio.run(bare_client(base, conversations, args.concurrency))
         bare_cpu_ms = (time.process_time() - bare_cpu0) / n_requests * 1000
-        # frontiergate's CPU while its samples ran (the whole process tree, workers included)
-        in_eval = [c for t, c in cpu_line if first <= t <= last]
-        fg_cpu_ms = (in_eval[-1] - in_eval[0]) / n_requests * 1000 * eval_s / max(1e-9, _span(cpu_line, first, last))
+        # frontiergate's CPU while its samples ran (the whole process tree, workers included): the
+        # rate between the first and last reading inside that window (one every ~0.2 s), times its length
+        inside = [(t, c) for t, c in cpu_line if first <= t <= last]
+        (ta, ca), (tb, cb) = inside[0], inside[-1]
+        fg_cpu_ms = (cb - ca) / max(1e-9, tb - ta) * eval_s / n_requests * 1000
         assert _requests(port) - before == n_requests, "the bare client must send exactly as many requests"
         fg_rate = n_requests / eval_s
         bare_rate = n_requests / bare_s
