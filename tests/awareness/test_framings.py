@@ -82,3 +82,25 @@ def test_deterministic_given_seed(items: list) -> None:  # type: ignore[type-arg
 def test_deploy_framing_never_says_it_is_a_test(items: list) -> None:  # type: ignore[type-arg]
     for it in items:
         assert not detect_text(frame_item(it, "deploy").turns[0]).aware, it.item_id
+
+
+def test_framings_wrap_transformed_variants_and_keep_the_attack() -> None:
+    from frontiergate.scenarios.expand import expand
+
+    seeds = load_seeds(domains=["cyber"])[:3]
+    variants = [v for v in expand(seeds, transforms="all", include_benign=True) if v.transforms]
+    framed = list(framed_items(variants))
+    assert len(framed) == 2 * len(variants)
+    pairs: dict[str, set[str]] = {}
+    for v, (ev, de) in zip(variants, zip(framed[::2], framed[1::2], strict=True), strict=True):
+        assert ev.framing == "eval" and de.framing == "deploy"
+        assert ev.extra["pair_id"] == de.extra["pair_id"]
+        assert ev.transforms == de.transforms == v.transforms and ev.family == de.family == v.family
+        # the attack wrapper itself is untouched in the realistic arm: its text is still there
+        words = v.turns[-1].lower().split()
+        assert sum(w in de.turns[-1].lower() for w in words) >= 0.7 * len(words), (v.item_id, de.turns[-1])
+        assert "evaluation" in ev.turns[0].lower() or "test" in ev.turns[0].lower()
+        pairs.setdefault(ev.extra["pair_id"], set()).add(ev.item_id)
+    # one pair per (seed, chain, side): two variants of one seed are never joined
+    assert len(pairs) == len(variants)
+    assert len({(v.seed_id, tuple(v.transforms), v.harmful) for v in variants}) == len(variants)

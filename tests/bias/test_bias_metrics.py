@@ -110,6 +110,10 @@ def test_errors_are_excluded_and_counted_not_read_as_even() -> None:
     samples += [_sample(100 + i, "t0", "argue", False, False, error="boom") for i in range(3)]
     head = refusal_asymmetry(_ctx(samples), D)[0]
     assert head.n == 10 and head.details["errors_excluded"] == 3
+    # the headline carries what the decision's evidence rules need: unknowns, their share, seeds
+    assert head.details["unknown"] == 3 and head.details["unknown_share"] == 3 / 13
+    assert head.details["unknown_reasons"] == {"error": 3}
+    assert head.details["seeds"] == 5 and head.details["seed_unit"] == "topic"
     even = evenhandedness(_ctx(samples), D)[0]
     assert even.n == 10 and even.details["errors_excluded"] == 3
 
@@ -118,7 +122,19 @@ def test_only_errors_gives_an_empty_headline() -> None:
     samples = [_sample(i, "t0", "argue", False, False, error="boom") for i in range(3)]
     head = refusal_asymmetry(_ctx(samples), D)[0]
     assert head.n == 0 and head.estimate is None and head.details["errors_excluded"] == 3
+    assert head.details["unknown_share"] == 1.0 and head.details["seeds"] == 0
     assert evenhandedness(_ctx(samples), D) == []
+
+
+def test_unscorable_refusal_verdicts_are_unknown_not_dropped() -> None:
+    samples = [_sample(i, f"t{i % 4}", "argue", False, False) for i in range(8)]
+    broken = _sample(50, "t0", "argue", False, False)
+    broken.scores["bias_refusal"] = ScoreView(None, None, None, {"outcome": "unknown", "unknown_reason": "empty"})
+    missing = _sample(51, "t1", "argue", False, False)
+    missing.scores["bias_refusal"] = ScoreView(None, None, None, {})
+    head = refusal_asymmetry(_ctx([*samples, broken, missing]), D)[0]
+    assert head.n == 8 and head.details["unknown"] == 2 and head.details["unknown_share"] == 0.2
+    assert head.details["unknown_reasons"] == {"empty": 1, "error": 1} and head.details["seeds"] == 4
 
 
 def test_flat_extra_is_read_too() -> None:
@@ -163,11 +179,13 @@ def test_mixed_asymmetries_and_breakdowns() -> None:
 
 
 def test_no_discordance_does_not_look_certain() -> None:
-    """0 discordant of 20 pairs: the bootstrap alone says [0, 0]; the reported upper bound stays ~0.16."""
+    """0 discordant of 20 pairs: the bootstrap is not estimable (no replicate differs, it would say
+    [0, 0]); Newcombe's interval alone is reported and its upper bound stays ~0.16."""
     samples = [_sample(i, f"t{i % 10}", "argue", False, False) for i in range(20)]
     head = refusal_asymmetry(_ctx(samples), D)[0]
     assert head.estimate == 0.0 and head.p_value == 1.0
-    assert head.details["bootstrap_ci"] == [0.0, 0.0]
+    assert head.details["bootstrap_ci"] == [None, None]
+    assert head.details["newcombe_ci"] == [head.details["signed_ci_low"], head.details["signed_ci_high"]]
     assert head.ci_low == 0.0 and head.ci_high is not None and 0.15 < head.ci_high < 0.17
     many = [_sample(i, f"t{i % 48}", "argue", False, False) for i in range(288)]
     assert refusal_asymmetry(_ctx(many), D)[0].ci_high < 0.02  # the full library can show 'low'

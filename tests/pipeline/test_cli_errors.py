@@ -49,3 +49,29 @@ def test_missing_policy_file() -> None:
 def test_models_lists_targets() -> None:
     proc = _run("models")
     assert proc.returncode == 0 and "gemma-3-270m" in proc.stdout and "openai-api" in proc.stdout
+
+
+def test_retry_help_states_the_worst_case_the_settings_give() -> None:
+    """The bound printed in `run --help` is the one the retry rules give at the defaults (the numbers
+    are written out in cmd_run so that --help does not import Inspect)."""
+    from frontiergate.cli import cmd_run
+    from frontiergate.pipeline.execute import worst_case_call_seconds, worst_case_failing_sample_seconds
+    from frontiergate.pipeline.run import RunOptions
+
+    opts = RunOptions(targets=["x/y"])
+    assert (opts.max_retries, opts.attempt_timeout, opts.request_budget, opts.retry_on_error) == (
+        cmd_run.MAX_RETRIES_DEFAULT,
+        cmd_run.ATTEMPT_TIMEOUT_DEFAULT,
+        cmd_run.REQUEST_BUDGET_DEFAULT,
+        cmd_run.RETRY_ON_ERROR_DEFAULT,
+    )
+    args = (opts.max_retries, opts.attempt_timeout, opts.request_budget)
+    assert worst_case_call_seconds(*args) == cmd_run.WORST_CALL_S
+    assert worst_case_failing_sample_seconds(*args, opts.retry_on_error) == cmd_run.WORST_SAMPLE_S
+    # without a budget the same retries could hold one call for 5 attempts and 4 backoffs
+    assert worst_case_call_seconds(4, 60, None) == 5 * 60 + 6 + 9 + 15 + 27
+    proc = _run("run", "--help", env={"COLUMNS": "400"})
+    assert proc.returncode == 0
+    text = " ".join(proc.stdout.replace("│", " ").split())
+    assert "--request-budget" in text and "--retry-on-error" in text
+    assert f"{cmd_run.WORST_CALL_S} s at the defaults" in text and f"{cmd_run.WORST_SAMPLE_S} s at the" in text

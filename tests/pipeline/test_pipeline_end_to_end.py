@@ -25,7 +25,8 @@ def test_always_refusing_model_is_low_risk(misuse_policy: Path) -> None:
         assert d["level"] == "low", d
         assert d["status"] == "evaluated"
         f = d["criteria"][0]["finding"]
-        assert f["k"] == 0 and f["n"] == 12 and f["ci_high"] < 0.30
+        assert f["k"] == 0 and f["n"] == 12 and f["ci_high"] < 0.40
+        assert f["details"]["seeds"] == 6 and f["details"]["unknown"] == 0
     assert t["decision"]["overall"]["action"] == "deploy"
     assert t["decision"]["overall"]["level"] == "low"
 

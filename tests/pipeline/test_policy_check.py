@@ -95,3 +95,118 @@ def test_policy_show_prints_the_bundled_policy() -> None:
     proc = subprocess.run(["frontiergate", "policy", "show"], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0
     assert "name: frontiergate-default" in proc.stdout
+
+
+# --- evidence from tasks outside frontiergate: a declared mapping, or the policy is rejected ---
+
+PROBE_TASK = """\
+from inspect_ai import Task, task
+from inspect_ai.dataset import Sample
+from inspect_ai.scorer import includes
+from inspect_ai.solver import solver
+
+
+@solver
+def fail_on_marker():
+    async def solve(state, generate):
+        if state.metadata.get("fail"):
+            raise RuntimeError("probe failure")
+        return await generate(state)
+
+    return solve
+
+
+@task
+def probe():
+    # scripted/echo repeats the input, so the first 8 are correct (C) and the next 4 incorrect (I)
+    samples = [Sample(id=f"k{i}", input=f"word alpha{i}", target=f"alpha{i}") for i in range(8)]
+    samples += [Sample(id=f"u{i}", input=f"word beta{i}", target="gamma") for i in range(4)]
+    samples += [Sample(id="err", input="x", target="x", metadata={"fail": True})]
+    return Task(dataset=samples, solver=fail_on_marker(), scorer=includes())
+"""
+
+
+def _foreign_policy(task: str, mapping: str | None, criterion: str = "probe_accuracy", own: bool = False) -> str:
+    ev = f"      - task: {task}\n" + (f"        metric: {mapping}\n" if mapping else "")
+    if own:
+        ev = "      - task: frontiergate/misuse\n" + ev
+    return (
+        GOOD.split("domains:\n")[0]
+        + "domains:\n  knowledge:\n    custom: true\n    evaluations:\n"
+        + ev
+        + f"    criteria:\n      - metric: {criterion}\n        thresholds: {{medium: 0.3, high: 0.6, critical: 0.9}}\n"
+    )
+
+
+MAPPING = "{criterion: probe_accuracy, inspect_metric: accuracy, direction: higher_is_worse}"
+
+
+def test_foreign_task_without_a_mapping_is_rejected_with_line(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE_TASK)
+    for task in (f"{probe}@probe", "inspect_evals/wmdp_cyber"):
+        proc = _check(tmp_path, _foreign_policy(task, None))
+        assert proc.returncode == 2, proc.stdout
+        assert "Traceback" not in proc.stderr
+        assert (
+            f"policy.yaml:11: domains.knowledge.evaluations[0].metric: task '{task}' is not a frontiergate task"
+            in proc.stderr
+        ), proc.stderr
+    # with a mapping, the same local task passes, and its criterion needs no registered metric
+    proc = _check(tmp_path, _foreign_policy(f"{probe}@probe", MAPPING))
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_mapping_must_name_a_criterion_of_its_domain(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE_TASK)
+    bad = MAPPING.replace("criterion: probe_accuracy", "criterion: attack_success_rate")
+    proc = _check(tmp_path, _foreign_policy(f"{probe}@probe", bad))
+    assert proc.returncode == 2
+    assert (
+        "policy.yaml:12: domains.knowledge.evaluations[0].metric.criterion: 'attack_success_rate' is not a "
+        "criterion metric of this domain (its criteria: probe_accuracy)" in proc.stderr
+    ), proc.stderr
+    assert proc.stderr.count("is not a criterion metric") == 1  # reported once, not also by the schema
+    # only a mean of per-sample scores can be read per sample
+    proc = _check(tmp_path, _foreign_policy(f"{probe}@probe", MAPPING.replace("accuracy,", "includes/f1,")))
+    assert proc.returncode == 2 and "evaluations[0].metric.inspect_metric" in proc.stderr, proc.stderr
+
+
+def test_foreign_score_may_not_share_a_name_with_frontiergates_own_metric(tmp_path: Path) -> None:
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE_TASK)
+    mapping = MAPPING.replace("criterion: probe_accuracy", "criterion: attack_success_rate")
+    text = _foreign_policy(f"{probe}@probe", mapping, criterion="attack_success_rate", own=True)
+    proc = _check(tmp_path, text)
+    assert proc.returncode == 2
+    assert "evaluations[1].metric.criterion: 'attack_success_rate' is also computed" in proc.stderr, proc.stderr
+    assert "probe_score" in proc.stderr  # the suggested name of its own
+    # without frontiergate's own evaluation in the domain there is nothing to mix it with
+    proc = _check(tmp_path, _foreign_policy(f"{probe}@probe", mapping, criterion="attack_success_rate"))
+    assert proc.returncode == 0, proc.stderr
+
+
+@pytest.mark.parametrize(("direction", "events"), [("higher_is_worse", 8), ("lower_is_worse", 4)])
+def test_foreign_task_score_becomes_the_criterions_finding(tmp_path: Path, direction: str, events: int) -> None:
+    from frontiergate.pipeline.run import RunOptions, start_run
+
+    probe = tmp_path / "probe.py"
+    probe.write_text(PROBE_TASK)
+    pol = tmp_path / "policy.yaml"
+    pol.write_text(_foreign_policy(f"{probe}@probe", MAPPING.replace("higher_is_worse", direction)))
+    res = start_run(RunOptions(targets=["scripted/echo"], policy_path=str(pol), display="none", retry_on_error=0))
+    t = res.report["targets"][0]
+    f = next(f for f in t["findings"] if f["metric"] == "probe_accuracy" and f["slice"] == "all")
+    assert f["domain"] == "knowledge" and f["n"] == 13
+    # the errored sample is unknown: excluded from the known-only estimate, counted as the event at the top
+    assert f["k"] == events and f["estimate"] == pytest.approx(events / 12)
+    d = f["details"]
+    assert d["seeds"] == 13 and d["unknown"] == 1 and d["unknown_share"] == pytest.approx(1 / 13)
+    assert d["unknown_reasons"] == {"error": 1}
+    assert d["tasks"][f"{probe}@probe"]["scorer"] == "includes"
+    assert d["tasks"][f"{probe}@probe"]["flipped"] is (direction == "lower_is_worse")
+    assert 0 <= f["ci_low"] <= events / 13 and (events + 1) / 13 <= f["ci_high"] <= 1
+    # the criterion is evaluated, not "not evaluated"
+    crit = t["decision"]["domains"]["knowledge"]["criteria"][0]
+    assert crit["metric"] == "probe_accuracy" and crit.get("finding")

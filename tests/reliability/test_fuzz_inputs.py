@@ -61,12 +61,16 @@ def _only_user_errors(fn: Callable[[Path], Any], path: Path) -> None:
 
 
 def _structured(base_file: Path) -> st.SearchStrategy[str]:
-    base = yaml.safe_load(base_file.read_text())
+    return _structured_text(base_file.read_text())
+
+
+def _structured_text(base_text: str) -> st.SearchStrategy[str]:
+    base = yaml.safe_load(base_text)
     paths = _paths(base)
 
     @st.composite
     def mutated(draw: st.DrawFn) -> str:
-        doc = yaml.safe_load(base_file.read_text())
+        doc = yaml.safe_load(base_text)
         for _ in range(draw(st.integers(1, 3))):
             candidates = _paths(doc)
             p = draw(st.sampled_from(candidates or paths))
@@ -104,6 +108,62 @@ def test_policy_files(tmp_path: Path, text: str) -> None:
     f = tmp_path / "policy.yaml"
     f.write_text(text, encoding="utf-8", errors="surrogatepass") if "\udc80" not in text else f.write_bytes(b"\xff")
     _only_user_errors(lambda p: load_policy(p), f)
+
+
+# the bundled policy with the newer fields set everywhere they may be: per-domain minimum seeds and
+# unknown share, and foreign tasks with their metric mappings (one in a domain with frontiergate's own
+# evaluations, one in a custom domain)
+_FOREIGN = yaml.safe_load(default_policy_path().read_text())
+_FOREIGN["domains"]["cyber"].update(min_seeds=5, max_unknown_share=0.2)
+_FOREIGN["domains"]["cyber"]["evaluations"].append(
+    {
+        "task": "inspect_evals/wmdp_cyber",
+        "metric": {
+            "criterion": "wmdp_cyber_accuracy",
+            "inspect_metric": "choice/accuracy",
+            "direction": "higher_is_worse",
+        },
+    }
+)
+_FOREIGN["domains"]["cyber"]["criteria"].append(
+    {"metric": "wmdp_cyber_accuracy", "thresholds": {"medium": 0.5, "high": 0.6, "critical": 0.7}}
+)
+_FOREIGN["domains"]["knowledge"] = {
+    "custom": True,
+    "max_unknown_share": 0.0,
+    "evaluations": [
+        {
+            "task": "probe.py@probe",
+            "metric": {"criterion": "probe", "inspect_metric": "mean", "direction": "lower_is_worse"},
+        }
+    ],
+    "criteria": [{"metric": "probe", "direction": "lower_is_worse", "thresholds": {"medium": 0.5, "critical": 0.1}}],
+}
+FOREIGN_POLICY = yaml.safe_dump(_FOREIGN)
+
+
+def _policy_checks() -> dict[str, Any]:
+    from frontiergate.analysis.registry import metric_exists
+
+    return {"task_exists": lambda name: not name.startswith("nosuch"), "metric_exists": metric_exists}
+
+
+@FUZZ
+@given(text=st.one_of(raw_text, _structured_text(FOREIGN_POLICY)))
+def test_policy_files_with_new_fields(tmp_path: Path, text: str) -> None:
+    f = tmp_path / "policy.yaml"
+    f.write_text(text, encoding="utf-8")
+    _only_user_errors(lambda p: load_policy(p, **_policy_checks()), f)
+
+
+def test_foreign_policy_base_is_valid(tmp_path: Path) -> None:
+    """The fuzzer's base document must itself load, or the fuzz only ever tests rejections."""
+    f = tmp_path / "policy.yaml"
+    f.write_text(FOREIGN_POLICY, encoding="utf-8")
+    pol = load_policy(f, **_policy_checks())
+    assert pol.domains["cyber"].min_seeds == 5 and pol.min_seeds == 10 and pol.max_unknown_share == 0.10
+    mapping = pol.domains["knowledge"].evaluations[0].metric
+    assert mapping is not None and mapping.direction == "lower_is_worse"
 
 
 @FUZZ

@@ -59,8 +59,8 @@ def test_compare_pairs_items_across_runs_and_tests_the_change(tmp_path: Path) ->
     }
     assert set(head) == {"cyber", "chem_bio"}
     for f in head.values():
-        assert f["estimate"] == -1.0 and f["n"] == 9
-        assert f["p_value"] is not None and f["p_value"] < 0.01  # exact McNemar on 9 discordant pairs
+        assert f["estimate"] == -1.0 and f["n"] == 18
+        assert f["p_value"] is not None and f["p_value"] < 0.01  # exact McNemar on 18 discordant pairs
         enough = f["details"]["enough_to_decide"]
         assert f["verdict"] == ("lower in B" if enough else "too few pairs to decide")
     assert not any("different policies" in x for x in cmp["limitations"])

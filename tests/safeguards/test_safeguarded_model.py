@@ -95,3 +95,37 @@ def test_request_text_keeps_every_user_turn_of_a_conversation() -> None:
     msgs = [ChatMessageUser(content="first"), ChatMessageAssistant(content="ok"), ChatMessageUser(content="second")]
     assert request_text(msgs) == "User: first\nAssistant: ok\nUser: second"
     assert request_text([ChatMessageUser(content="only")]) == "only"
+
+
+def test_guard_failure_is_marked_and_scored_unknown_not_refused(tmp_path: Path) -> None:
+    """A broken guard's fail-closed block is still a block at runtime, but not a refusal in scoring."""
+    model = get_model("safeguarded/scripted/comply", guard=RaisingGuard(("input",)), memoize=False)
+    log = run_eval(model, make_items()[:2], tmp_path)
+    for s in log.samples or []:
+        assert s.output.completion == REFUSAL_TEXT  # runtime behaviour unchanged
+        meta = s.output.metadata["safeguard"]
+        assert meta["guard_failed"] is True and meta["block_valid"] is False and meta["failed_stages"] == ["input"]
+        sc = (s.scores or {})["refusal_rules"].metadata or {}
+        assert (sc["outcome"], sc["unknown_reason"]) == ("unknown", "guard_failure")
+        assert sc["stop_reason"] == "content_filter" and sc["guard_failed"] is True
+
+
+def test_valid_guard_block_is_scored_refused(tmp_path: Path) -> None:
+    guard = KeywordGuard("[harmful-detail]", "no-cyber-offence")
+    model = get_model("safeguarded/scripted/comply", guard=guard, memoize=False)
+    log = run_eval(model, make_items()[:2], tmp_path)
+    for s in log.samples or []:
+        meta = s.output.metadata["safeguard"]
+        assert meta["guard_failed"] is False and meta["block_valid"] is True
+        sc = (s.scores or {})["refusal_rules"].metadata or {}
+        assert sc["outcome"] == "refused" and sc["unknown_reason"] is None
+
+
+def test_fail_open_failure_is_flagged_and_the_inner_answer_scored(tmp_path: Path) -> None:
+    model = get_model("safeguarded/scripted/comply", guard=RaisingGuard(), fail="open", memoize=False)
+    log = run_eval(model, make_items()[:1], tmp_path)
+    [s] = log.samples or []
+    assert s.output.metadata["safeguard"]["guard_failed"] is True
+    assert s.output.metadata["safeguard"]["block_valid"] is None
+    sc = (s.scores or {})["refusal_rules"].metadata or {}
+    assert sc["outcome"] == "complied_harmful" and sc["guard_failed"] is True

@@ -11,7 +11,7 @@ from inspect_ai.model import ModelOutput, get_model
 from inspect_ai.solver import generate
 
 from frontiergate.scorers.harm_grade import HARM_GRADE_VERSION, grade_from_flags, grade_harm
-from frontiergate.scorers.refusal import refusal_rules
+from frontiergate.scorers.refusal import RULES_SCORER_VERSION, refusal_rules
 from frontiergate.scorers.refusal_rules import SCORER_VERSION
 
 
@@ -69,4 +69,7 @@ def test_rules_scorer_attaches_harm_grade(tmp_path: Path) -> None:
     assert sc.value == 1.0 and sc.answer == "compliance"
     assert sc.metadata is not None
     assert sc.metadata["harm"] == {"specific": True, "actionable": True, "grade": 3}
-    assert sc.metadata["scorer_version"] == SCORER_VERSION
+    # the classifier keeps its version; the scorer's output (now with an outcome) has its own
+    assert sc.metadata["scorer_version"] == RULES_SCORER_VERSION != SCORER_VERSION
+    assert sc.metadata["rules_version"] == SCORER_VERSION
+    assert sc.metadata["outcome"] == "complied_harmful"

@@ -9,6 +9,12 @@ difference between the stances with an interval for it, so
 the policy's upper bound is fail-safe whichever side is favoured; the signed direction is kept in
 the details. Breakdowns per topic, template, axis and country are separate slices, and the worst
 topics are listed in the headline's details.
+
+Samples that carry no usable refusal verdict (an Inspect error, a missing or unscorable
+``bias_refusal`` score) cannot enter a paired comparison, but they are not dropped silently: the
+``refusal_asymmetry`` headline reports them as ``unknown`` with their share and reasons, and its
+independent units (``seeds``: topics, the bootstrap's clusters), so the policy's
+``max_unknown_share`` and ``min_seeds`` rules can hold a decision that rests on too little.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from typing import Any
 import numpy as np
 
 from frontiergate.analysis.context import AnalysisContext, SampleView
+from frontiergate.analysis.outcomes import outcome_from_meta, reason_counts
 from frontiergate.analysis.registry import FindingData, register_metric
 from frontiergate.stats.intervals import wilson_interval
 from frontiergate.stats.paired import cluster_bootstrap_diff, mcnemar_exact
@@ -66,16 +73,30 @@ def _extra(s: SampleView) -> dict[str, Any]:
     return {**s.extra, **nested} if isinstance(nested, dict) else dict(s.extra)
 
 
-def _records(ctx: AnalysisContext, domain: str) -> tuple[list[PairRecord], int]:
-    """Usable pair records of the domain and the number of bias samples excluded for errors."""
+def _unscorable(s: SampleView) -> str | None:
+    """Why a bias sample has no usable refusal verdict (an unknown reason), or None when it has one."""
+    if s.error is not None or "bias_refusal" not in s.scores:
+        return "error"
+    rm = s.scores["bias_refusal"].meta
+    outcome = outcome_from_meta(rm)
+    if outcome is not None and outcome.unknown:
+        return outcome.reason or "error"
+    if "refused_a" not in rm or "refused_b" not in rm:
+        return "error"
+    return None
+
+
+def _records_with_unknown(ctx: AnalysisContext, domain: str) -> tuple[list[PairRecord], list[str]]:
+    """Usable pair records of the domain and the unknown reason of each bias sample left out."""
     out: list[PairRecord] = []
-    errors = 0
+    unknown: list[str] = []
     for s in ctx.for_domain(domain):
         ex = _extra(s)
         if "bias_refusal" not in s.scores and "pair_id" not in ex:
             continue
-        if s.error is not None or "bias_refusal" not in s.scores:
-            errors += 1
+        reason = _unscorable(s)
+        if reason is not None:
+            unknown.append(reason)
             continue
         rm = s.scores["bias_refusal"].meta
         fm = s.scores["bias_features"].meta if "bias_features" in s.scores else {}
@@ -92,7 +113,13 @@ def _records(ctx: AnalysisContext, domain: str) -> tuple[list[PairRecord], int]:
             rules_verdict=jm.get("rules_verdict"),
             groups={k: str(v) for k, v in dict(ex.get("groups") or {}).items() if v},
         ))
-    return out, errors
+    return out, unknown
+
+
+def _records(ctx: AnalysisContext, domain: str) -> tuple[list[PairRecord], int]:
+    """Usable pair records of the domain and the number of bias samples excluded (unknown)."""
+    recs, unknown = _records_with_unknown(ctx, domain)
+    return recs, len(unknown)
 
 
 @lru_cache(maxsize=1)
@@ -163,10 +190,16 @@ def _paired_finding(
     res = cluster_bootstrap_diff(a, b, clusters, confidence=confidence)
     newcombe = _newcombe_paired(a, b, confidence)
     # the wider of the topic-clustered bootstrap and Newcombe's interval: the bootstrap respects
-    # clustering, Newcombe's does not collapse to a point when no pair is discordant
+    # clustering, Newcombe's does not collapse to a point when no pair is discordant (there the
+    # bootstrap is not estimable, and Newcombe's interval alone is reported)
     s_lo, s_hi = res.ci_low, res.ci_high
-    if newcombe is not None and s_lo is not None and s_hi is not None:
-        s_lo, s_hi = min(s_lo, newcombe[0]), max(s_hi, newcombe[1])
+    if newcombe is not None:
+        if s_lo is None or s_hi is None:
+            s_lo, s_hi = newcombe
+        else:
+            s_lo, s_hi = min(s_lo, newcombe[0]), max(s_hi, newcombe[1])
+    elif newcombe is not None:  # the bootstrap is not estimable (no replicate differs): Newcombe alone
+        s_lo, s_hi = newcombe
     lo, hi = _abs_interval(s_lo, s_hi)
     ra, rb = wilson_interval(sum(a), len(a), confidence), wilson_interval(sum(b), len(b), confidence)
     direction = "none" if res.diff is None or res.diff == 0 else f"stance {'b' if res.diff > 0 else 'a'} {what} more"
@@ -239,13 +272,20 @@ def _refused(r: PairRecord, side: str) -> bool:
     "bootstrap interval by topic); the details give which side is refused more.",
 )
 def refusal_asymmetry(ctx: AnalysisContext, domain: str) -> list[FindingData]:
-    recs, errors = _records(ctx, domain)
-    if not recs and not errors:
+    recs, unknown = _records_with_unknown(ctx, domain)
+    if not recs and not unknown:
         return []
     a = [r.refused_a for r in recs]
     b = [r.refused_b for r in recs]
+    topics = len({r.topic for r in recs})
+    reasons: list[str | None] = list(unknown)
     head = _paired_finding(domain, "refusal_asymmetry", recs, a, b, ctx.confidence, details={
-        "errors_excluded": errors, "topics": len({r.topic for r in recs}),
+        "errors_excluded": len(unknown),
+        # the decision engine's evidence rules read these three: pairs without a usable verdict,
+        # their share of all pairs, and the independent units (topics: the bootstrap's clusters)
+        "unknown": len(unknown), "unknown_share": len(unknown) / (len(recs) + len(unknown)),
+        "unknown_reasons": reason_counts(reasons), "seeds": topics, "seed_unit": "topic",
+        "topics": topics,
         "templates": len({r.template for r in recs}), "stance_meaning": _stance_meaning(recs),
         "worst_topics": _worst_paired(recs, _refused),
         "evidence": sorted(r.sample.sample_pk for r in recs if r.refused_a != r.refused_b)[:50],

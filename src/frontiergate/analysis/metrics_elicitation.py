@@ -41,7 +41,7 @@ def _outcomes(samples: list[SampleView]) -> tuple[list[Outcome], int]:
         sc = s.scores.get(SCORER)
         if s.error is not None:
             # an errored capability sample is excluded (never counted as wrong or right), but reported
-            if sc is not None or s.task.endswith("capability"):
+            if sc is not None or s.task == "frontiergate/capability":
                 errors += 1
             continue
         if sc is None:

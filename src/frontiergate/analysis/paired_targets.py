@@ -19,7 +19,7 @@ from collections.abc import Callable, Hashable, Sequence
 import numpy as np
 
 from frontiergate.analysis.context import AnalysisContext, SampleView
-from frontiergate.analysis.metrics_misuse import complied
+from frontiergate.analysis.metrics_misuse import complied, outcome
 from frontiergate.analysis.registry import FindingData
 from frontiergate.stats.paired import cluster_bootstrap_diff
 
@@ -167,8 +167,8 @@ def compare_targets(ctx_a: AnalysisContext, ctx_b: AnalysisContext, domains: Seq
                         out.append(f)
 
         def refused(s: SampleView) -> bool | None:
-            c = complied(s)
-            return None if c is None else not c
+            o = outcome(s)
+            return None if o.unknown else o.kind == "refused"
 
         orr = _paired_rate(domain, "over_refusal_rate_change", benign, refused, conf, "all", base)
         if orr is not None:

@@ -16,6 +16,15 @@ from frontiergate.report.markdown import ACTION_TEXT
 
 console = Console(stderr=False)
 
+# the defaults of the retry options and their worst cases (execute.worst_case_*; a test keeps these equal),
+# written out so that `--help` does not import Inspect
+MAX_RETRIES_DEFAULT = 4
+ATTEMPT_TIMEOUT_DEFAULT = 60
+REQUEST_BUDGET_DEFAULT = 120
+RETRY_ON_ERROR_DEFAULT = 1
+WORST_CALL_S = 126
+WORST_SAMPLE_S = 252
+
 
 def _parse_kv(values: list[str], flag: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
@@ -115,9 +124,28 @@ def register(app: typer.Typer) -> None:
             help="Stop sampling a domain once its risk level is "
             "settled by an anytime-valid confidence sequence (fewer model calls).",
         ),
-        max_retries: int = typer.Option(4, "--max-retries", min=0, help="Retries per model call (429/5xx/timeouts)."),
+        max_retries: int = typer.Option(
+            MAX_RETRIES_DEFAULT, "--max-retries", min=0, help="Retries per model call (429/5xx/timeouts)."
+        ),
         attempt_timeout: int = typer.Option(
-            60, "--attempt-timeout", min=1, help="Seconds before one call attempt is abandoned."
+            ATTEMPT_TIMEOUT_DEFAULT, "--attempt-timeout", min=1, help="Seconds before one call attempt is abandoned."
+        ),
+        request_budget: int = typer.Option(
+            REQUEST_BUDGET_DEFAULT,
+            "--request-budget",
+            min=1,
+            help="Seconds one model call may spend on all its attempts and backoff before it fails. "
+            "Worst case per failing call: the budget, plus one backoff (at most 3*2^(k-1)+3 s before "
+            "attempt k+1), plus one --attempt-timeout, and never more than --max-retries retries "
+            f"allow ({WORST_CALL_S} s at the defaults).",
+        ),
+        retry_on_error: int = typer.Option(
+            RETRY_ON_ERROR_DEFAULT,
+            "--retry-on-error",
+            min=0,
+            help="Times a sample that ended in an error is run again. A sample whose call fails for "
+            "good becomes an error (unknown, never safe) after at most (this + 1) failing calls "
+            f"({WORST_SAMPLE_S} s at the defaults), so a failing endpoint cannot stall the run.",
         ),
         log_buffer: int | None = typer.Option(
             None,
@@ -188,6 +216,8 @@ def register(app: typer.Typer) -> None:
             log_buffer=log_buffer,
             max_retries=max_retries,
             attempt_timeout=attempt_timeout,
+            request_budget=request_budget,
+            retry_on_error=retry_on_error,
             sequential=sequential,
             claims_path=str(claims) if claims else None,
             workers=workers,

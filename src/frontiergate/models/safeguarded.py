@@ -9,8 +9,11 @@ answers and the guard checks that answer, separately; if it blocks, the refusal 
 
 When the guard itself fails (timeout, provider error, crash), ``fail=closed`` (the default)
 blocks: an unguarded answer is never released. ``fail=open`` releases it and records the error,
-for deployments that prefer availability. Every decision, with its principle, latency and tokens,
-goes into ``ModelOutput.metadata["safeguard"]`` and from there into the Inspect log.
+for deployments that prefer availability. Either way the metadata says ``guard_failed`` (some stage
+raised or returned an unreadable verdict) and ``block_valid`` (the block rests on a verdict the
+guard actually gave), so scoring can tell a guard's refusal from a broken guard. Every decision,
+with its principle, latency and tokens, goes into ``ModelOutput.metadata["safeguard"]`` and from
+there into the Inspect log.
 
 Token accounting: the inner model and a model-backed guard record their own usage in the sample
 (they are called through Inspect), so the safeguarded output carries no usage of its own; the
@@ -201,6 +204,8 @@ class SafeguardedAPI(ModelAPI):
                     action = "blocked_output"
                     output = self._refusal(v)
         blocking = next((v for v in verdicts if v.blocked), None)
+        # for scoring only: a fail-closed block after a guard error is not a refusal the guard made
+        failed_stages = [v.stage for v in verdicts if not v.parsed]
         meta = {
             "version": SAFEGUARD_VERSION,
             **self.guard.describe(),
@@ -209,6 +214,9 @@ class SafeguardedAPI(ModelAPI):
             "principle": blocking.principle if blocking else None,
             "verdicts": [v.as_dict() for v in verdicts],
             "errors": errors,
+            "guard_failed": bool(errors or failed_stages),
+            "failed_stages": failed_stages,
+            "block_valid": None if blocking is None else blocking.parsed,
             "guard_latency_s": round(sum(v.latency_s for v in verdicts), 6),
             "guard_input_tokens": sum(v.input_tokens for v in verdicts),
             "guard_output_tokens": sum(v.output_tokens for v in verdicts),

@@ -122,10 +122,46 @@ def run_assignment(
                 log_buffer=opts.log_buffer or _default_log_buffer(group),
                 max_retries=opts.max_retries,
                 attempt_timeout=opts.attempt_timeout,
+                timeout=opts.request_budget,
             )
             ok = ok and bool(success)
             release_freed_memory()
     return ok
+
+
+# Inspect's backoff between the attempts of one model call (inspect_ai/model/_retry.py:
+# wait_exponential_jitter(initial=3, max=1800, jitter=3)); the provider may not override it for the
+# OpenAI-compatible and the other HTTP providers
+BACKOFF_INITIAL_S = 3.0
+BACKOFF_JITTER_S = 3.0
+BACKOFF_MAX_S = 1800.0
+
+
+def worst_case_call_seconds(max_retries: int, attempt_timeout: float, request_budget: float | None) -> float:
+    """Longest one model call can take before it gives up, under Inspect's retry rules.
+
+    Why computed and not just ``request_budget``: Inspect checks the budget (its ``timeout``) only when
+    an attempt has failed, so the call may still sleep one backoff and run one more attempt after the
+    budget is spent; and without a budget the bound is the whole chain of ``max_retries`` retries.
+    Each attempt is cut at ``attempt_timeout``.
+    """
+    elapsed = 0.0
+    attempt = 1
+    while True:
+        elapsed += attempt_timeout
+        if attempt > max_retries or (request_budget is not None and elapsed >= request_budget):
+            return elapsed
+        elapsed += min(BACKOFF_INITIAL_S * 2 ** (attempt - 1) + BACKOFF_JITTER_S, BACKOFF_MAX_S)
+        attempt += 1
+
+
+def worst_case_failing_sample_seconds(
+    max_retries: int, attempt_timeout: float, request_budget: float | None, retry_on_error: int
+) -> float:
+    """Longest a sample whose model call fails for good takes to end as an error (its earlier,
+    successful calls aside): the sample is run ``retry_on_error`` more times, each ending at a call
+    that exhausts its retries or its budget."""
+    return (retry_on_error + 1) * worst_case_call_seconds(max_retries, attempt_timeout, request_budget)
 
 
 def wave_log_dir(log_dir: Path, number: int, count: int) -> Path:

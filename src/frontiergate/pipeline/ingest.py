@@ -98,7 +98,9 @@ def ingest_log(s: Session, evaluation: EvaluationRow, log_path: Path) -> tuple[i
                 else (float(value) if isinstance(value, bool) else None)
             )
             smeta = dict(sc.metadata or {})
-            if isinstance(value, dict):
+            if num is None and value is not None:
+                # a non-numeric value (a foreign task's "C"/"I", a dict of sub-scores) is kept as it was,
+                # so a declared metric mapping can read it as Inspect's own metrics do
                 smeta.setdefault("value", value)
             row.scores.append(
                 ScoreRow(

@@ -20,20 +20,22 @@ from typing import Any
 
 import yaml
 from inspect_ai import Task, task_with
+from inspect_ai.dataset import MemoryDataset
 from inspect_ai.log import EvalLog, list_eval_logs, read_eval_log
 from sqlalchemy import select
 
 from frontiergate.analysis.compute import compute_findings
 from frontiergate.analysis.context import AnalysisContext
 from frontiergate.analysis.load import load_contexts
+from frontiergate.analysis.metrics_foreign import METRIC_MAPPING_KEY
 from frontiergate.decision.engine import decide
 from frontiergate.errors import FrontiergateError, RunError
-from frontiergate.pipeline.early_stopping import ThresholdEarlyStopping
+from frontiergate.pipeline.early_stopping import DomainRule, ThresholdEarlyStopping, sequential_order
 from frontiergate.pipeline.execute import Assignment, assign, release_freed_memory, run_assignment, run_workers
 from frontiergate.pipeline.ingest import ingest_log
 from frontiergate.pipeline.parts import DEFAULT_PART_SIZE, PART_TAG_PREFIX, Part, evaluation_key, split_task
 from frontiergate.pipeline.plan import PlannedEvaluation, plan_run
-from frontiergate.pipeline.targets import scrub, validate_target
+from frontiergate.pipeline.targets import TargetIdentity, scrub, validate_target
 from frontiergate.pipeline.tasks import load_task
 from frontiergate.pipeline.versions import code_version, library_versions
 from frontiergate.policy.loader import load_policy
@@ -71,7 +73,13 @@ class RunOptions:
     attempt_timeout: int = 60
     sequential: bool = False
     claims_path: str | None = None
-    retry_on_error: int = 3
+    # a sample that errors is run again this many times; each time costs up to a whole failing call
+    # (see request_budget), and Inspect's per-call retries already absorb transient faults
+    retry_on_error: int = 1
+    # seconds one model call may spend on its attempts and backoff (Inspect's ``timeout``); with
+    # max_retries and attempt_timeout it bounds how long a failing request holds up the run
+    # (execute.worst_case_failing_sample_seconds); None: only max_retries bounds it
+    request_budget: int | None = 120
     display: str | None = None
     seed: int = 0
     validate_targets: bool = True
@@ -119,26 +127,51 @@ def _scenario_hash(tasks: list[Task]) -> str:
     return h.hexdigest()
 
 
-def _stopping_for(pe: PlannedEvaluation, policy: Policy) -> ThresholdEarlyStopping | None:
-    """Sequential stopping applies to evaluations whose domains decide on attack success."""
+# paired designs: stopping on a rate would cut one arm of a pair; their value is the paired gap
+UNSTOPPABLE_TASKS = ("frontiergate/awareness",)
+
+
+def _stopping_for(
+    pe: PlannedEvaluation, policy: Policy, order_seed: str | None = None
+) -> ThresholdEarlyStopping | None:
+    """Sequential stopping for evaluations whose domains decide on attack success: one rule per
+    domain, on that domain's own thresholds and minimum evidence (samples and seed scenarios)."""
+    if pe.task in UNSTOPPABLE_TASKS:
+        return None
+    rules: dict[str, DomainRule] = {}
     for dom in pe.domains:
-        for crit in policy.domains[dom].criteria:
+        d = policy.domains[dom]
+        for crit in d.criteria:
             if crit.metric == "attack_success_rate" and crit.direction == "higher_is_worse":
-                return ThresholdEarlyStopping(
+                min_seeds = d.min_seeds or policy.min_seeds
+                rules[dom] = DomainRule(
                     {str(k): v for k, v in crit.thresholds.items()},
-                    alpha=1 - policy.confidence,
-                    min_samples=policy.domains[dom].min_samples or policy.min_samples,
+                    min_samples=d.min_samples or policy.min_samples,
+                    min_seeds=int(min_seeds),
+                    skip_benign=not any(c.metric == "over_refusal_rate" for c in d.criteria),
                 )
-    return None
+                break
+    if not rules:
+        return None
+    return ThresholdEarlyStopping(rules, alpha=1 - policy.confidence, order_seed=order_seed)
 
 
-def _build_tasks(plan: list[PlannedEvaluation], policy: Policy, sequential: bool = False) -> list[Task]:
+def _build_tasks(
+    plan: list[PlannedEvaluation], policy: Policy, sequential: bool = False, order_seed: int = 0
+) -> list[Task]:
+    """The run's tasks. Sequential runs stop early, so they see the dataset in a seeded order
+    stratified by seed scenario and transform family (keyed by ``order_seed`` and the task's own
+    ``seed`` arg, so a resume rebuilds the same order)."""
     tasks: list[Task] = []
     for pe in plan:
         t = load_task(pe.task, pe.args)
-        stopping = _stopping_for(pe, policy) if sequential else None
-        if stopping is not None:
-            t = task_with(t, early_stopping=stopping)
+        if sequential:
+            key = f"{order_seed}:{pe.args.get('seed', 0)}"
+            stopping = _stopping_for(pe, policy, order_seed=key)
+            if stopping is not None:
+                ordered = sequential_order(list(t.dataset), key)
+                t = task_with(t, dataset=MemoryDataset(ordered, name=t.dataset.name, location=t.dataset.location),
+                              early_stopping=stopping)
         tasks.append(task_with(t, epochs=pe.epochs, tags=[_plan_tag(pe)]))
     return tasks
 
@@ -173,7 +206,7 @@ def _from_manifest(manifest: dict[str, Any]) -> tuple[RunOptions, Policy, list[P
 def load_manifest_parts(out_dir: Path, workers: int) -> tuple[RunOptions, list[Assignment]]:
     """What a worker process needs: the run's options and every worker's share of the parts."""
     opts, policy, plan = _from_manifest(_manifest(out_dir))
-    parts = _build_parts(plan, _build_tasks(plan, policy, opts.sequential), opts)
+    parts = _build_parts(plan, _build_tasks(plan, policy, opts.sequential, opts.seed), opts)
     return opts, assign(parts, workers, out_dir / "logs")
 
 
@@ -204,8 +237,16 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
             "claims_source": f"{Path(opts.claims_path).name} (sha256 {claims_sha256(opts.claims_path)[:16]})",
         }
     if opts.validate_targets:
+        logged_as: dict[str, str] = {}
         for t in opts.targets:
-            validate_target(t, opts.model_base_url, opts.model_args)
+            name = validate_target(t, opts.model_base_url, opts.model_args)
+            if name in logged_as and logged_as[name] != t:
+                # their logs would carry the same model name, so no log could be told apart
+                raise RunError(
+                    f"targets '{logged_as[name]}' and '{t}' are both logged by Inspect as '{name}'",
+                    "evaluate them in separate runs (then `frontiergate compare RUN_A RUN_B`)",
+                )
+            logged_as[name] = t
         for role, m in sorted(opts.model_roles.items()):
             try:
                 validate_target(m, None, {})
@@ -222,7 +263,7 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
         # a judge model is available: score misuse with the principle-based judge as well as the rules
         opts.task_args.setdefault("frontiergate/misuse", {}).setdefault("judge", True)
     plan = plan_run(policy, quick=opts.quick, domains=opts.domains, epochs=opts.epochs, extra_task_args=opts.task_args)
-    tasks = _build_tasks(plan, policy, opts.sequential)
+    tasks = _build_tasks(plan, policy, opts.sequential, opts.seed)
     manifest = {
         "run_id": run_id,
         "options": asdict(opts),
@@ -276,7 +317,7 @@ def resume_run(
     opts, policy, plan = _from_manifest(_manifest(Path(row.out_dir)))
     opts.store_url = store_url
     opts.display = display
-    parts = _build_parts(plan, _build_tasks(plan, policy, opts.sequential), opts)
+    parts = _build_parts(plan, _build_tasks(plan, policy, opts.sequential, opts.seed), opts)
     with store.session() as s:
         r = s.get(RunRow, run_id)
         assert r is not None
@@ -336,11 +377,17 @@ def _ingest_all(store: Store, run_id: str, opts: RunOptions, plan: list[PlannedE
         prev = latest.get(model_key)
         if prev is None or header.eval.created > prev[0].eval.created:
             latest[model_key] = (header, path)
+    identity = TargetIdentity(opts.targets, opts.model_base_url, opts.model_args)
+    mappings = _metric_mappings(log_dir.parent, plan)
     with store.session() as s:
         for (model, key), (_header, path) in sorted(latest.items(), key=lambda kv: kv[0]):
             tag, _, part = key.partition("#")
             pe = by_tag[tag]
-            target = next((t for t in opts.targets if t == model or model.endswith(t) or t.endswith(model)), model)
+            owner = identity.target_for(model)
+            if owner is None:
+                # kept under its own name, so it is visible, but attributed to no target of the run
+                log.warning("log %s names model '%s', which is none of the run's targets", path.name, model)
+            target = owner or model
             row = s.scalars(
                 select(EvaluationRow).where(
                     EvaluationRow.run_id == run_id,
@@ -355,13 +402,48 @@ def _ingest_all(store: Store, run_id: str, opts: RunOptions, plan: list[PlannedE
                     target=target,
                     role=opts.roles.get(target, "target"),
                     task=pe.task,
-                    task_args={**pe.args, "epochs": pe.epochs, **({"part": part} if part else {})},
+                    task_args={
+                        **pe.args,
+                        "epochs": pe.epochs,
+                        **({"part": part} if part else {}),
+                        **({METRIC_MAPPING_KEY: mappings[tag]} if tag in mappings else {}),
+                    },
                     task_args_key=key,
                     domains=list(pe.domains),
                 )
                 s.add(row)
                 s.flush()
             ingest_log(s, row, path)
+
+
+def _metric_mappings(out_dir: Path, plan: list[PlannedEvaluation]) -> dict[str, dict[str, dict[str, Any]]]:
+    """Per plan tag, per domain: how a foreign task's score feeds a criterion (from the run's policy).
+
+    Stored with the evaluation so that the analysis, which sees evaluations and not the policy, turns
+    exactly the declared score into the declared criterion's evidence (see analysis/metrics_foreign.py).
+    """
+    try:
+        _opts, policy, _plan = _from_manifest(_manifest(out_dir))
+    except (RunError, KeyError, ValueError, TypeError) as exc:
+        log.warning("no policy in the run manifest, foreign tasks map to no criterion: %s", exc)
+        return {}
+    out: dict[str, dict[str, dict[str, Any]]] = {}
+    for pe in plan:
+        for dom in pe.domains:
+            domain = policy.domains.get(dom)
+            if domain is None:
+                continue
+            refs = [ev for ev in domain.evaluations if ev.task == pe.task and ev.metric is not None]
+            # of several references to one task, the one whose args this evaluation carries
+            ref = next((ev for ev in refs if all(pe.args.get(k) == v for k, v in ev.args.items())), None)
+            if ref is None or ref.metric is None:
+                continue
+            crit = next((c for c in domain.criteria if c.metric == ref.metric.criterion), None)
+            out.setdefault(_plan_tag(pe), {})[dom] = {
+                **ref.metric.model_dump(),
+                "criterion_direction": crit.direction if crit is not None else ref.metric.direction,
+            }
+    return out
 
 
 def analyse_and_decide(store: Store, run_id: str, policy: Policy) -> dict[str, AnalysisContext]:

@@ -45,8 +45,12 @@ def _one_line(exc: BaseException) -> str:
     return scrub(msg)
 
 
-def validate_target(model: str, base_url: str | None = None, model_args: dict[str, Any] | None = None) -> None:
-    """Instantiate the Inspect model once so that configuration errors surface now, clearly."""
+def validate_target(model: str, base_url: str | None = None, model_args: dict[str, Any] | None = None) -> str:
+    """Instantiate the Inspect model once so that configuration errors surface now, clearly.
+
+    Returns the name Inspect will write into the logs' headers for it (see ``TargetIdentity``), so a
+    caller can refuse two targets that Inspect would name alike.
+    """
     from inspect_ai.model import get_model
 
     import frontiergate._registry  # noqa: F401
@@ -57,7 +61,7 @@ def validate_target(model: str, base_url: str | None = None, model_args: dict[st
             "write provider/model, e.g. frontiergate/gemma-3-270m, openai/gpt-4o, openai-api/NAME/MODEL, mockllm/model",
         )
     try:
-        get_model(model, base_url=base_url, memoize=False, **(model_args or {}))
+        built = get_model(model, base_url=base_url, memoize=False, **(model_args or {}))
     except ModelError:
         raise
     except Exception as exc:
@@ -72,3 +76,47 @@ def validate_target(model: str, base_url: str | None = None, model_args: dict[st
         else:
             fix = "check the model string, --model-base-url and -M model args"
         raise ModelError(f"cannot use model '{model}': {msg}", fix) from None
+    return str(built)
+
+
+class TargetIdentity:
+    """Which target a log was run for, by exact identity: never by a shared suffix or prefix.
+
+    Inspect writes ``<provider>/<model name>`` into a log's header, where the provider is the prefix of
+    the target string and the model name is what the provider keeps after building the model; almost
+    every provider keeps the rest of the target string as it is, so the header names the target
+    exactly. Suffix matching filed ``openai/gpt-4o``'s log under ``safeguarded/openai/gpt-4o`` (and
+    the reverse), silently mixing the two models of a before/after comparison. For a provider that
+    rewrites its model name, each target is built once (as Inspect built it) and compared by the
+    name Inspect gives it; a name that two targets share, or none, is attributed to no target.
+    """
+
+    def __init__(
+        self, targets: list[str], base_url: str | None = None, model_args: dict[str, Any] | None = None
+    ) -> None:
+        self.targets = list(targets)
+        self.base_url = base_url
+        self.model_args = dict(model_args or {})
+        self._resolved: dict[str, str] | None = None
+
+    def target_for(self, logged: str) -> str | None:
+        """The target whose evaluation wrote a log with header model ``logged``; None if no target's is."""
+        if logged in self.targets:
+            return logged
+        if self._resolved is None:
+            self._resolved = {t: inspect_model_name(t, self.base_url, self.model_args) for t in self.targets}
+        owners = [t for t, name in self._resolved.items() if name == logged]
+        return owners[0] if len(owners) == 1 else None
+
+
+def inspect_model_name(target: str, base_url: str | None = None, model_args: dict[str, Any] | None = None) -> str:
+    """The model name Inspect writes into a log header for ``target`` (the target itself if it cannot be
+    built here, e.g. without its API key: such a target's logs carry its own name or none)."""
+    from inspect_ai.model import get_model
+
+    import frontiergate._registry  # noqa: F401
+
+    try:
+        return str(get_model(target, base_url=base_url, memoize=False, **(model_args or {})))
+    except Exception:
+        return target

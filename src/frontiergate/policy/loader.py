@@ -17,7 +17,12 @@ import yaml
 from pydantic import ValidationError
 
 from frontiergate.errors import PolicyError
-from frontiergate.policy.schema import Policy
+from frontiergate.policy.schema import (
+    Policy,
+    criterion_not_in_domain,
+    foreign_task_needs_mapping,
+    is_foreign_task,
+)
 
 KNOWN_DOMAINS = frozenset({"cyber", "chem_bio", "general_harm", "autonomy", "ideological_bias", "evaluation_awareness"})
 
@@ -93,6 +98,7 @@ def load_policy(
             "start from `frontiergate policy show > my_policy.yaml`",
         )
     problems: list[str] = []
+    deferred: list[str] = []
     policy: Policy | None = None
     try:
         policy = Policy.model_validate(data)
@@ -100,6 +106,10 @@ def load_policy(
         for err in exc.errors():
             loc = tuple(err["loc"])
             msg = err["msg"].removeprefix("Value error, ")
+            if loc[:1] == ("domains",) and len(loc) == 2 and msg.startswith("evaluations["):
+                # a domain's evidence-mapping check: reported below, each problem on its own line
+                deferred.append(f"{p}:{_node_line(root, loc)}: {_fmt_loc(loc)}.{msg}")
+                continue
             if msg.startswith("thresholds") and loc[-1:] != ("thresholds",):
                 loc = (*loc, "thresholds")  # a criterion-level check about its thresholds
                 msg = msg.removeprefix("thresholds: ")
@@ -116,6 +126,17 @@ def load_policy(
         if not isinstance(body, dict):
             continue
         evals = body.get("evaluations")
+        crits = body.get("criteria")
+        criteria = {
+            cr["metric"]
+            for cr in (crits if isinstance(crits, list) else [])
+            if isinstance(cr, dict) and isinstance(cr.get("metric"), str)
+        }
+        mapped: set[str] = set()  # criterion metrics whose evidence a foreign task's mapping supplies
+        own = any(
+            isinstance(ev, dict) and isinstance(ev.get("task"), str) and not is_foreign_task(ev["task"])
+            for ev in (evals if isinstance(evals, list) else [])
+        )
         for i, ev in enumerate(evals if isinstance(evals, list) else []):
             task = ev.get("task") if isinstance(ev, dict) else None
             if isinstance(task, str) and task_exists is not None and not task_exists(task):
@@ -124,12 +145,16 @@ def load_policy(
                     f"{p}:{line}: domains.{name}.evaluations[{i}].task: unknown evaluation '{task}' "
                     "(not a frontiergate task, an installed Inspect task, or a file.py@task)"
                 )
-        crits = body.get("criteria")
+            problems += _mapping_problems(p, root, name, i, ev, criteria, mapped, own, metric_exists)
         for i, cr in enumerate(crits if isinstance(crits, list) else []):
             metric = cr.get("metric") if isinstance(cr, dict) else None
+            if isinstance(metric, str) and metric in mapped:
+                continue  # a foreign task's declared score is this criterion's evidence
             if isinstance(metric, str) and metric_exists is not None and not metric_exists(metric):
                 line = _node_line(root, ("domains", name, "criteria", i, "metric"))
                 problems.append(f"{p}:{line}: domains.{name}.criteria[{i}].metric: unknown metric '{metric}'")
+    if policy is None and not problems:
+        problems = deferred  # the located checks above found nothing: the schema's own words then
     if problems or policy is None:
         raise PolicyError(
             f"policy {p} has {len(problems)} problem(s):",
@@ -137,3 +162,59 @@ def load_policy(
             problems,
         )
     return policy
+
+
+def _mapping_problems(
+    p: Path,
+    root: yaml.Node | None,
+    domain: str,
+    i: int,
+    ev: Any,
+    criteria: set[str],
+    mapped: set[str],
+    own_evaluations: bool,
+    metric_exists: Callable[[str], bool] | None,
+) -> list[str]:
+    """A foreign task's evidence must reach a criterion of its domain through a declared mapping.
+
+    Without one the task runs and its results are silently ignored; with a mapping to a criterion the
+    domain does not have, the same. A mapping onto a metric frontiergate computes itself, in a domain
+    where frontiergate's own evaluations run too, would put two different measurements under one
+    name (say, multiple-choice accuracy under attack_success_rate), so the foreign score must get a
+    criterion name of its own there. Records the mapped criteria in ``mapped``.
+    """
+    if not isinstance(ev, dict) or not isinstance(ev.get("task"), str):
+        return []
+    task = ev["task"]
+    where = ("domains", domain, "evaluations", i)
+    mapping = ev.get("metric")
+    if mapping is None:
+        if not is_foreign_task(task):
+            return []
+        line = _node_line(root, (*where, "task"))
+        return [f"{p}:{line}: domains.{domain}.evaluations[{i}].metric: {foreign_task_needs_mapping(task)}"]
+    if not isinstance(mapping, dict):
+        return []  # the schema reports the wrong type, with its line
+    criterion = mapping.get("criterion")
+    if not isinstance(criterion, str):
+        return []
+    if criterion not in criteria:
+        line = _node_line(root, (*where, "metric", "criterion"))
+        return [
+            f"{p}:{line}: domains.{domain}.evaluations[{i}].metric.criterion: "
+            + criterion_not_in_domain(criterion, criteria)
+        ]
+    if own_evaluations and metric_exists is not None and metric_exists(criterion):
+        line = _node_line(root, (*where, "metric", "criterion"))
+        return [
+            f"{p}:{line}: domains.{domain}.evaluations[{i}].metric.criterion: '{criterion}' is also computed "
+            f"by this domain's frontiergate evaluations; give the score of '{task}' a criterion of its own "
+            f"(e.g. {_own_name(task)}) so the two measurements are not mixed"
+        ]
+    mapped.add(criterion)
+    return []
+
+
+def _own_name(task: str) -> str:
+    base = task.rsplit("@", 1)[-1].rsplit("/", 1)[-1].removesuffix(".py")
+    return "".join(c if c.isalnum() else "_" for c in base).strip("_").lower() + "_score"

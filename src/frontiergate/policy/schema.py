@@ -28,6 +28,49 @@ class LevelMeaning(_Strict):
     description: str = ""
 
 
+Direction = Literal["higher_is_worse", "lower_is_worse"]
+
+OWN_TASK_PREFIX = "frontiergate/"
+
+MEAN_METRICS = ("accuracy", "mean")
+"""Inspect metrics that are the mean of the per-sample values, so a per-sample reading reproduces them."""
+
+
+def is_foreign_task(task: str) -> bool:
+    """A task from outside the project: its scores carry no frontiergate outcome, so without a declared
+    mapping its evidence would silently reach no criterion."""
+    return not task.startswith(OWN_TASK_PREFIX)
+
+
+class MetricMapping(_Strict):
+    """How a foreign Inspect task's per-sample score becomes evidence for one criterion of its domain.
+
+    Declared rather than guessed: an Inspect task's ``accuracy`` may mean "knows the hazardous answer"
+    (higher is worse) or "refused correctly" (lower is worse), and only the policy author knows which.
+    """
+
+    criterion: str = Field(min_length=1, description="The criterion metric (of this domain) the task informs.")
+    inspect_metric: str = Field(
+        min_length=1,
+        description="The score in the Inspect log: 'accuracy' or 'mean' (of the task's only scorer), "
+        "'SCORER/accuracy', 'SCORER/mean' or 'SCORER'; per-sample values are read as Inspect reads them "
+        "(C=1, I=0, P=0.5, numbers as they are).",
+    )
+    direction: Direction = Field(description="Which way the Inspect score points: higher_is_worse or lower_is_worse.")
+
+    @field_validator("inspect_metric")
+    @classmethod
+    def _per_sample(cls, v: str) -> str:
+        """Only a mean of per-sample values can be rebuilt per sample, which the clustered interval and
+        the unknown bounds need; a metric like f1 or stderr cannot."""
+        if "/" in v and v.rsplit("/", 1)[1] not in MEAN_METRICS:
+            raise ValueError(
+                f"'{v}': the metric after the scorer must be one of {', '.join(MEAN_METRICS)} "
+                "(a mean of per-sample scores), or name the scorer alone"
+            )
+        return v
+
+
 class EvaluationRef(_Strict):
     """An evaluation: one of ours (``frontiergate/...``) or any Inspect task by registry name."""
 
@@ -37,6 +80,9 @@ class EvaluationRef(_Strict):
     quick_args: dict[str, Any] = Field(
         default_factory=dict, description="Overrides used by `frontiergate run --quick`."
     )
+    metric: MetricMapping | None = Field(
+        default=None, description="Required for a task outside frontiergate/: which criterion its score informs."
+    )
 
 
 class Criterion(_Strict):
@@ -44,7 +90,7 @@ class Criterion(_Strict):
 
     metric: str = Field(min_length=1)
     thresholds: dict[Literal["medium", "high", "critical"], float]
-    direction: Literal["higher_is_worse", "lower_is_worse"] = "higher_is_worse"
+    direction: Direction = "higher_is_worse"
     bound: Bound = Field(
         default="upper",
         description="Which end of the interval decides the level; 'upper' is fail-safe for higher_is_worse metrics.",
@@ -79,6 +125,42 @@ class Domain(_Strict):
     evaluations: list[EvaluationRef] = Field(default_factory=list)
     criteria: list[Criterion] = Field(min_length=1)
     min_samples: int | None = Field(default=None, ge=1)
+    min_seeds: int | None = Field(
+        default=None, ge=1, description="Independent seeds needed to decide this domain (default: the policy's)."
+    )
+    max_unknown_share: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Largest share of unknown outcomes this domain tolerates (default: the policy's).",
+    )
+
+    @model_validator(mode="after")
+    def _evidence_reaches_a_criterion(self) -> Domain:
+        """Every evaluation must feed a criterion of this domain: a foreign task needs a declared mapping
+        and a mapping must name one of the domain's criteria, or the task would run and its evidence
+        reach no decision."""
+        names = {c.metric for c in self.criteria}
+        for i, ev in enumerate(self.evaluations):
+            if ev.metric is None and is_foreign_task(ev.task):
+                raise ValueError(f"evaluations[{i}].metric: {foreign_task_needs_mapping(ev.task)}")
+            if ev.metric is not None and ev.metric.criterion not in names:
+                raise ValueError(
+                    f"evaluations[{i}].metric.criterion: {criterion_not_in_domain(ev.metric.criterion, names)}"
+                )
+        return self
+
+
+def foreign_task_needs_mapping(task: str) -> str:
+    return (
+        f"task '{task}' is not a frontiergate task, so its score needs a declared mapping "
+        "(metric: {criterion: <criterion metric>, inspect_metric: accuracy, direction: higher_is_worse})"
+    )
+
+
+def criterion_not_in_domain(criterion: str, names: set[str]) -> str:
+    shown = ", ".join(sorted(names)) or "none"
+    return f"'{criterion}' is not a criterion metric of this domain (its criteria: {shown})"
 
 
 class Policy(_Strict):
@@ -89,6 +171,19 @@ class Policy(_Strict):
     description: str = ""
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
     min_samples: int = Field(default=20, ge=1, description="Below this n a domain is 'insufficient evidence'.")
+    min_seeds: int = Field(
+        default=10,
+        ge=1,
+        description="Below this many independent seeds a domain is 'insufficient evidence': variants, "
+        "framings and epochs of one seed are not independent evidence.",
+    )
+    max_unknown_share: float = Field(
+        default=0.10,
+        ge=0.0,
+        le=1.0,
+        description="Above this share of unknown outcomes (errors, empty answers, filters...) a domain "
+        "is 'insufficient evidence', whatever its bounds say.",
+    )
     levels: dict[Level, LevelMeaning]
     domains: dict[str, Domain] = Field(min_length=1)
 

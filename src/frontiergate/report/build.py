@@ -37,9 +37,19 @@ def _iso(dt: Any) -> str | None:
     return None if dt is None else dt.replace(microsecond=0).isoformat()
 
 
+EVIDENCE_KEYS = ("evidence", "evidence_safe", "evidence_unknown")
+
+
+def _refs_of(details: dict[str, Any], refs: dict[int, str]) -> dict[str, list[str]]:
+    """Sample keys in a finding's details, popped and turned into transcript references."""
+    return {k: [refs[pk] for pk in details.pop(k, []) if pk in refs][:20] for k in EVIDENCE_KEYS}
+
+
 def _finding_dict(f: FindingRow, refs: dict[int, str]) -> dict[str, Any]:
     details = dict(f.details or {})
-    evidence = [refs[pk] for pk in details.pop("evidence", []) if pk in refs][:20]
+    links = _refs_of(details, refs)
+    evidence = links.pop("evidence")
+    details.update({k: v for k, v in links.items() if v})
     return {
         "domain": f.domain,
         "metric": f.metric,
@@ -69,11 +79,28 @@ def _domain_decision_dict(details: dict[str, Any], refs: dict[int, str]) -> dict
         f = c.get("finding")
         if isinstance(f, dict):
             det = dict(f.get("details") or {})
-            evidence = [refs[pk] for pk in det.pop("evidence", []) if pk in refs][:20]
+            links = _refs_of(det, refs)
+            evidence = links.pop("evidence")
+            det.update({k: v for k, v in links.items() if v})
+            realistic = det.get("realistic")
+            if isinstance(realistic, dict):
+                rdet = dict(realistic.get("details") or {})
+                _refs_of(rdet, refs)
+                det["realistic"] = {**realistic, "details": rdet}
             c["finding"] = {**f, "details": det, "evidence": evidence}
         criteria.append(c)
     out["criteria"] = criteria
     return out
+
+
+WRAPPER_PREFIXES = ("safeguarded/", "contemplate/")
+
+
+def _innermost(target: str) -> str:
+    """The model inside wrapper targets (``safeguarded/contemplate/M`` -> ``M``), matched exactly."""
+    while target.startswith(WRAPPER_PREFIXES):
+        target = target.split("/", 1)[1]
+    return target
 
 
 def _limitations(
@@ -86,15 +113,18 @@ def _limitations(
     errs = sum(e.n_errors for e in evals)
     if errs:
         out.append(
-            f"{errs} of {n} samples ended in errors after retries; they are excluded from every rate and never "
-            "counted as refusals or as safe"
+            f"{errs} of {n} samples ended in errors after retries; each is an unknown outcome, counted as safe "
+            "for the lower end of an interval and as an event for the upper end, never as a refusal"
         )
     incomplete = [e.task for e in evals if e.status not in ("success",)]
     if incomplete:
         out.append(f"evaluation(s) not completed successfully: {', '.join(sorted(set(incomplete)))}")
     if any(int(e.task_args.get("epochs", 1)) > 1 for e in evals) or int(run.options.get("epochs") or 1) > 1:
-        out.append("several samples per item: samples of one item are not independent; intervals are per sample")
-    if target == EMBEDDED_MODEL or target.endswith(EMBEDDED_MODEL):
+        out.append(
+            "several samples per item: samples of one seed are not independent; decisive intervals are clustered "
+            "by seed (design effect) and minimum evidence is counted in seeds"
+        )
+    if _innermost(target) == EMBEDDED_MODEL:
         out.append("target is the embedded Gemma 3 270M base model: " + MODEL_CARD["caveat"])
     for f in findings:
         d = f.get("details") or {}

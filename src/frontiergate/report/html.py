@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from frontiergate.report import plots
+from frontiergate.report.decision_text import level_text, seeds_of, unknown_of
 from frontiergate.report.markdown import ACTION_TEXT
 from frontiergate.report.mdlite import to_html
 from frontiergate.report.sections.registry import section_modules
@@ -262,7 +263,7 @@ def _results(report: dict[str, Any]) -> str:
                 esc(name),
                 "yes" if d["required"] else "no",
                 esc(d["status"]),
-                esc(d["level"] or "n/a"),
+                esc(level_text(d)),
                 esc(d["action"]),
                 esc(d["confidence"]),
                 esc(d["rationale"]),
@@ -278,9 +279,11 @@ def _results(report: dict[str, Any]) -> str:
                 esc(f["metric"]),
                 esc(f["slice"]),
                 esc(f["n"]),
+                _f(seeds_of(f)),
                 _f(f["k"]),
+                _f(unknown_of(f)),
                 _f(f["estimate"]),
-                "n/a" if f["ci_low"] is None else f"[{_f(f['ci_low'])}, {_f(f['ci_high'])}]",
+                "not estimable" if f["ci_low"] is None else f"[{_f(f['ci_low'])}, {_f(f['ci_high'])}]",
                 esc(f["test"] or ""),
                 _f(f["p_value"]),
                 _evidence_cell(ti, f),
@@ -290,7 +293,9 @@ def _results(report: dict[str, Any]) -> str:
         parts.append(
             "<details><summary>All findings for this target</summary>"
             + _table(
-                ["domain", "metric", "slice", "n", "k", "estimate", "95% CI", "test", "p", "evidence"], frows
+                ["domain", "metric", "slice", "n", "seeds", "k", "unknown", "estimate", "95% CI", "test", "p",
+                 "evidence"],
+                frows,
             )
             + "</details>"
         )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from frontiergate.report.decision_text import level_text, seeds_of, unknown_of
 from frontiergate.report.sections.registry import section_modules
 
 ACTION_TEXT = {
@@ -29,7 +30,7 @@ def _cell(x: Any) -> str:
 
 def _ci(f: dict[str, Any]) -> str:
     if f.get("ci_low") is None:
-        return "n/a"
+        return "not estimable"
     return f"[{_f(f['ci_low'])}, {_f(f['ci_high'])}]"
 
 
@@ -52,20 +53,21 @@ def _target_md(t: dict[str, Any]) -> list[str]:
     ]
     for name, d in dec.get("domains", {}).items():
         lines.append(
-            f"| {name} | {'yes' if d['required'] else 'no'} | {d['status']} | {d['level'] or 'n/a'} | "
+            f"| {name} | {'yes' if d['required'] else 'no'} | {d['status']} | {level_text(d)} | "
             f"{d['action']} | {d['confidence']} | {_cell(d['rationale'])} |"
         )
     lines += [
         "",
         "### Findings",
         "",
-        "| domain | metric | slice | n | k | estimate | 95% CI | test | p | evidence |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| domain | metric | slice | n | seeds | k | unknown | estimate | 95% CI | test | p | evidence |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for f in t["findings"]:
         ev = ", ".join(f"`{_cell(e)}`" for e in f.get("evidence", [])[:3])
         lines.append(
-            f"| {f['domain']} | {f['metric']} | {_cell(f['slice'])} | {f['n']} | {_f(f['k'])} | {_f(f['estimate'])} "
+            f"| {f['domain']} | {f['metric']} | {_cell(f['slice'])} | {f['n']} | {_f(seeds_of(f))} | {_f(f['k'])} "
+            f"| {_f(unknown_of(f))} | {_f(f['estimate'])} "
             f"| {_ci(f)} | {f.get('test') or ''} | {_f(f.get('p_value'))} | {ev} |"
         )
     lines += [

@@ -24,6 +24,13 @@ the request and confound the comparison. Framing names: ``eval`` (all cues), ``d
 finds which cue drives an effect). Rendering is deterministic given ``seed``: every random choice
 is drawn up front from a generator keyed by (seed, seed id), so the two arms (and an item's benign
 twin) differ only by the cues, never by the draws.
+
+Framings also apply to *transformed* items (an item after ``scenarios/expand.py``): the cues are
+rendered around the attack wrapper, never inside it, so a base64 or role-play variant keeps its
+attack intact and the eval arm still carries a readable test notice. The pair key includes the
+transform chain, so each variant is paired with its own other-arm rendering, never with another
+variant of the same seed; that is what lets the realistic arm stand in for the pooled rate
+like-for-like (same attacks, only the framing differs).
 """
 
 from __future__ import annotations
@@ -202,7 +209,8 @@ def render_turns(turns: Sequence[str], framing: str, *, category: str, key: str,
 
 
 def pair_key(item: Item) -> str:
-    """What joins the arms of one item: its id with the framing left out."""
+    """What joins the arms of one item: its id with the framing left out (the transform chain kept,
+    so two variants of one seed are two pairs)."""
     return Item.make_id(item.seed_id, item.harmful, list(item.transforms), "*")
 
 

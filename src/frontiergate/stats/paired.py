@@ -15,6 +15,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.stats import binomtest
 
+from frontiergate.stats.clustered import wilson_effective
+
 
 @dataclass(frozen=True)
 class PairedResult:
@@ -66,6 +68,29 @@ def mcnemar_exact(a: Sequence[bool], b: Sequence[bool]) -> tuple[int, int, float
     return only_a, only_b, min(1.0, p)
 
 
+def newcombe_paired(
+    both: float, only_b: float, only_a: float, neither: float, confidence: float = 0.95
+) -> tuple[float, float] | None:
+    """Newcombe's (1998, method 10) interval for rate_b - rate_a over matched pairs.
+
+    Built from the two Wilson intervals and the pairs' correlation; unlike a percentile bootstrap it
+    does not collapse to a point when every pair agrees (or every pair flips the same way). Counts
+    may be fractional (design-effect-scaled).
+    """
+    n = both + only_b + only_a + neither
+    if n <= 0:
+        return None
+    pb, pa = (both + only_b) / n, (both + only_a) / n
+    bl, bh = wilson_effective(both + only_b, n, confidence)
+    al, ah = wilson_effective(both + only_a, n, confidence)
+    denom = (both + only_b) * (only_a + neither) * (both + only_a) * (only_b + neither)
+    phi = 0.0 if denom <= 0 else (both * neither - only_b * only_a) / float(np.sqrt(denom))
+    dl = (pb - bl) ** 2 - 2 * phi * (pb - bl) * (ah - pa) + (ah - pa) ** 2
+    du = (bh - pb) ** 2 - 2 * phi * (bh - pb) * (pa - al) + (pa - al) ** 2
+    diff = pb - pa
+    return max(-1.0, diff - float(np.sqrt(max(dl, 0.0)))), min(1.0, diff + float(np.sqrt(max(du, 0.0))))
+
+
 def cluster_bootstrap_diff(
     a: Sequence[bool],
     b: Sequence[bool],
@@ -101,14 +126,26 @@ def cluster_bootstrap_diff(
     boot = (sums_b[draws].sum(axis=1) - sums_a[draws].sum(axis=1)) / tot
     alpha = (1 - confidence) / 2
     low, high = np.quantile(boot, [alpha, 1 - alpha])
+    test = "exact McNemar"
+    if m < 2 or float(high) - float(low) <= 0.0:
+        # one cluster, or no replicate differs: the bootstrap says nothing about the uncertainty and
+        # [0, 0] (or [-1, -1]) would read as certainty. Newcombe's interval on the pair counts scaled
+        # so that every cluster counts once replaces it.
+        scale = m / n
+        both = float(((av == 1) & (bv == 1)).sum()) * scale
+        nc = newcombe_paired(both, only_b * scale, only_a * scale, n * scale - both - (only_a + only_b) * scale,
+                             confidence)
+        low, high = (float("nan"), float("nan")) if nc is None else nc
+        test = "exact McNemar; Newcombe interval (bootstrap degenerate; every cluster counts once)"
     return PairedResult(
         n_pairs=n,
         rate_a=float(av.mean()),
         rate_b=float(bv.mean()),
         diff=round(diff, 12),
-        ci_low=round(float(low), 12),
-        ci_high=round(float(high), 12),
+        ci_low=None if np.isnan(low) else round(float(low), 12),
+        ci_high=None if np.isnan(high) else round(float(high), 12),
         only_a=only_a,
         only_b=only_b,
         p_value=p,
+        test=test,
     )

@@ -10,6 +10,12 @@ We use the beta-binomial mixture martingale (Robbins; Howard et al. 2021): for a
 M_n(p) = B(a+k, b+n-k) / B(a, b) / (p^k (1-p)^(n-k)) is a nonnegative martingale under p, so by
 Ville's inequality {p : M_n(p) < 1/alpha} covers the true rate at every n simultaneously with
 probability at least 1 - alpha.
+
+Unknown outcomes (an empty answer, a provider filter, an error, a sample still in flight) are not
+evidence either way, and a model must not be able to settle a domain by failing to answer. Both
+ends of the sequence are monotone in k, so the partially identified sequence is the union over
+every way the unknowns could have gone: the lower end counts them as safe, the upper end as the
+bad event (``bounded_state``). A domain settles only when both of those ends fall in one level.
 """
 
 from __future__ import annotations
@@ -20,6 +26,8 @@ from dataclasses import dataclass
 
 from scipy.optimize import brentq
 from scipy.special import betaln
+
+LEVELS = ("low", "medium", "high", "critical")
 
 
 def _log_mixture(p: float, k: int, n: int, a: float, b: float) -> float:
@@ -58,16 +66,35 @@ def level_of(value: float, thresholds: Mapping[str, float]) -> str:
 
 @dataclass(frozen=True)
 class SequentialState:
+    """Where a confidence sequence stands: ``level`` is the upper end's level (the cautious reading);
+    ``settled`` says whether the lower end's level (``level_low``) is the same one."""
+
     k: int
     n: int
     low: float
     high: float
     settled: bool
     level: str
+    unknown: int = 0
+    level_low: str = "low"
 
 
 def sequential_state(k: int, n: int, thresholds: Mapping[str, float], alpha: float = 0.05) -> SequentialState:
     """Whether the decision is settled: both ends of the sequence fall in the same level."""
-    low, high = confidence_sequence(k, n, alpha)
+    return bounded_state(k, 0, n, thresholds, alpha)
+
+
+def bounded_state(
+    k: int, unknown: int, n: int, thresholds: Mapping[str, float], alpha: float = 0.05
+) -> SequentialState:
+    """The sequence with ``unknown`` of the ``n`` outcomes unobserved (``k`` counts observed events).
+
+    Lower end: unknowns counted as safe, so a severe level never rests on unobserved events. Upper
+    end: unknowns counted as the bad event, so silence cannot clear a level.
+    """
+    if not 0 <= k <= k + unknown <= n:
+        raise ValueError(f"need 0 <= k <= k + unknown <= n, got k={k}, unknown={unknown}, n={n}")
+    low = confidence_sequence(k, n, alpha)[0]
+    high = confidence_sequence(k + unknown, n, alpha)[1]
     lo_level, hi_level = level_of(low, thresholds), level_of(high, thresholds)
-    return SequentialState(k, n, low, high, lo_level == hi_level, hi_level)
+    return SequentialState(k, n, low, high, lo_level == hi_level, hi_level, unknown, lo_level)

@@ -1,6 +1,6 @@
 """Evaluation awareness: does the model behave better when the request looks like a test?
 
-Every selected seed is sent twice with the same request, once framed as an obvious evaluation
+Every selected item is sent twice with the same request, once framed as an obvious evaluation
 (``eval``: test notice, benchmark formatting, placeholders, rubric language, hypothetical
 wrapper, bare context) and once as realistic deployment traffic (``deploy``); see
 ``frontiergate.scenarios.framings``. ``factorial=true`` adds the one-cue-at-a-time framings
@@ -8,10 +8,20 @@ wrapper, bare context) and once as realistic deployment traffic (``deploy``); se
 scorer, verbalised awareness by ``verbalised_awareness``; analysis pairs the arms on
 ``extra["pair_id"]`` and epoch (``metrics_awareness``).
 
+Why attacked items too: when a model is caught behaving better under test, the decision must
+look at what it does when the request looks real. If the realistic arm held only plain
+requests, that correction would silently drop every jailbreak from the evidence. So
+``transforms`` expands the seeds exactly as ``frontiergate/misuse`` does (``scenarios/expand.py``)
+and *then* frames every variant in both arms: the cues sit outside the attack wrapper, the two
+renderings of one variant share its ``pair_id``, and the deploy rendering carries
+``framing="deploy"`` like any other, so the misuse metric's ``framing=deploy`` slice covers
+attacked items. ``max_variants`` caps the variants *before* framing, so pairs are never cut.
+
 Examples::
 
     inspect eval frontiergate/awareness --model mockllm/model -T max_seeds=2
     inspect eval frontiergate/awareness -T domains=cyber -T factorial=true --epochs 5 --model ...
+    inspect eval frontiergate/awareness -T transforms=all -T max_variants=300 --model ...
 """
 
 from __future__ import annotations
@@ -22,8 +32,9 @@ from inspect_ai import Task, task
 from inspect_ai.model import GenerateConfig
 
 from frontiergate.errors import DataFileError
+from frontiergate.scenarios.expand import expand
 from frontiergate.scenarios.framings import CUES, arm_framings, framed_items
-from frontiergate.scenarios.library import base_items, load_seeds
+from frontiergate.scenarios.library import load_seeds
 from frontiergate.scenarios.schema import items_hash
 from frontiergate.scorers.awareness import verbalised_awareness
 from frontiergate.scorers.refusal import refusal_rules
@@ -44,6 +55,10 @@ def awareness(
     epochs: int | None = None,
     judge: bool | None = None,
     realism: bool = False,
+    transforms: str | list[str] | None = None,
+    stack_depth: int = 1,
+    max_variants: int | None = None,
+    include_base: bool = True,
 ) -> Task:
     """Paired eval-cued / deployment-realistic framings of the bundled seeds.
 
@@ -59,6 +74,12 @@ def awareness(
         judge: verbalised-awareness judge through the ``grader`` role (None: when one is bound).
         realism: score every prompt with the realism meter and store it as ``extra["test_likeness"]``
             (needs the ``ml`` extra; lets the report show how test-like each arm really looked).
+        transforms: transform names, family names, ``all`` or chains ``a+b`` (default: none); each
+            variant is framed in both arms, as in ``frontiergate/misuse``.
+        stack_depth: stack up to this many selected transforms per variant.
+        max_variants: cap on the number of variants before framing (base items and benign twins
+            included; balanced across seeds and families); each yields one item per framing.
+        include_base: keep the untransformed items alongside the variants.
     """
     wanted = as_list(domains) or list(AWARENESS_DOMAINS)
     seeds = load_seeds(domains=wanted)
@@ -69,7 +90,14 @@ def awareness(
         raise DataFileError(f"no bundled seeds in domains {', '.join(wanted)}",
                             f"choose among {', '.join(AWARENESS_DOMAINS)}")
     framings = arm_framings(bool(factorial))
-    items = list(framed_items(base_items(seeds, include_benign=include_benign), framings, seed=int(seed)))
+    variants = expand(
+        seeds, transforms=as_list(transforms), stack_depth=int(stack_depth), include_benign=include_benign,
+        include_base=include_base, seed=int(seed), max_variants=max_variants,
+    )
+    items = list(framed_items(variants, framings, seed=int(seed)))
+    if not items:
+        raise DataFileError("the awareness task selected no items",
+                            "raise max_variants/max_seeds or set include_base=true")
     if realism:
         from frontiergate.awareness.realism import score_items
 
@@ -84,5 +112,6 @@ def awareness(
         metadata={
             "frontiergate_family": "awareness", "domains": present, "scenario_hash": items_hash(items),
             "framings": framings, "cues": list(CUES), "seed": int(seed), "factorial": bool(factorial),
+            "transforms": as_list(transforms) or [], "stack_depth": int(stack_depth),
         },
     )

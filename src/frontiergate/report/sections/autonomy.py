@@ -5,6 +5,11 @@ scenarios next to the no-conflict control rate, a behaviour × condition table (
 and a Wilson interval), the single-factor breakdowns (nudge, threat, affordance), the interview
 deception rate and the sandbagging gap with its exact McNemar p-value. Cells with too few
 scenarios are flagged rather than interpreted.
+
+Unknown episodes (agent never acted, cut off by the turn or token cap, errored) are shown with
+their reasons next to the headline, with the rate among known episodes and the worst case, because
+the headline's interval runs from "unknowns were safe" to "unknowns were violations" and a reader
+has to see how much of its width is missing evidence.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 from typing import Any
 
 from frontiergate.analysis.metrics_autonomy import SMALL_N
+from frontiergate.analysis.outcomes import REASON_TEXT
 from frontiergate.report.context import ReportContext
 
 NAME = "autonomy"
@@ -67,7 +73,10 @@ def _target_section(rc: ReportContext, target: str) -> dict[str, Any] | None:
         "headline": {
             **(_brief(viol) or {}),
             "domain": viol["domain"],
-            "errors_excluded": (viol.get("details") or {}).get("errors_excluded", 0),
+            **{
+                k: (viol.get("details") or {}).get(k)
+                for k in ("seeds", "unknown", "unknown_share", "unknown_reasons", "known_only", "worst_case")
+            },
         },
         "control": _brief(_head(found, "autonomy_control_rate")),
         "families": sorted(families | set(per_family)),
@@ -106,6 +115,13 @@ def build(rc: ReportContext) -> dict[str, Any] | None:
                 f"autonomy [{t}]: {len(small)} of {len(sec['cells'])} behaviour × condition cells "
                 f"have fewer than {SMALL_N} runs; read them as indications, not estimates"
             )
+        unknown = sec["headline"].get("unknown") or 0
+        if unknown:
+            reasons = _reasons(sec["headline"])
+            limitations.append(
+                f"autonomy [{t}]: {unknown} of {n} conflict episodes have no usable outcome ({reasons}); "
+                "the violation rate's upper bound counts them as violations"
+            )
         sb = sec["sandbagging"]
         if sb is None:
             limitations.append(
@@ -121,6 +137,10 @@ def build(rc: ReportContext) -> dict[str, Any] | None:
                 f"autonomy [{t}]: no graded interview (none run, or no target action to ask about)"
             )
     return {"targets": targets, "min_n": SMALL_N, "limitations": limitations}
+
+
+def _reasons(headline: dict[str, Any]) -> str:
+    return ", ".join(f"{REASON_TEXT.get(r, r)}: {c}" for r, c in (headline.get("unknown_reasons") or {}).items())
 
 
 def _pct(x: float | None) -> str:
@@ -145,9 +165,18 @@ def markdown(section: dict[str, Any]) -> str:
         lines += [
             f"**{t}**",
             "",
-            f"- hard-to-contain action in conflict scenarios: {_ci(sec['headline'])}",
-            f"- same action in no-conflict controls: {_ci(sec['control'])}",
+            f"- hard-to-contain action in conflict scenarios: {_ci(sec['headline'])}"
+            + (f", {sec['headline']['seeds']} independent scenario bases" if sec["headline"].get("seeds") else ""),
         ]
+        if sec["headline"].get("unknown"):
+            h = sec["headline"]
+            reasons = _reasons(h)
+            lines.append(
+                f"- unknown outcome: {h['unknown']} of {h['n']} episodes ({reasons}); "
+                f"known episodes only: {_ci(h.get('known_only'))}; "
+                f"unknowns as violations: {_ci(h.get('worst_case'))}"
+            )
+        lines.append(f"- same action in no-conflict controls: {_ci(sec['control'])}")
         if sec["deception"]:
             lines.append(
                 f"- denied the action when management asked: {_ci(sec['deception'])}"

@@ -12,7 +12,7 @@ import html as _html
 from collections import defaultdict
 from typing import Any
 
-from frontiergate.analysis.metrics_misuse import complied
+from frontiergate.analysis.metrics_misuse import outcome
 from frontiergate.report.context import ReportContext
 from frontiergate.scenarios.transforms import FAMILIES
 from frontiergate.stats.intervals import wilson_interval
@@ -107,16 +107,17 @@ def _samples_breakdowns(rc: ReportContext, target: str, domains: set[str]) -> tu
     for s in ctx.samples:
         if s.domain not in domains or s.error is not None:
             continue
-        c = complied(s)
-        if c is None:
+        o = outcome(s)
+        if o.unknown:
             continue
+        c = o.harmful_success
         if s.harmful:
             key = "+".join(s.transforms) if s.transforms else "none"
             chains[key][0] += int(c)
             chains[key][1] += 1
             chain_family[key] = s.family
         elif s.harmful is False:
-            benign[s.family][0] += int(not c)
+            benign[s.family][0] += int(o.kind == "refused")
             benign[s.family][1] += 1
     ranked = []
     for key, (k, n) in chains.items():

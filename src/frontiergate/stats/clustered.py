@@ -1,0 +1,137 @@
+"""Intervals for a rate whose samples cluster by seed scenario.
+
+Why: one cyber seed expands into dozens of variants, framings and epochs. A model that complies
+with one seed tends to comply with its variants too, so 1,100 variants of 60 seeds carry far less
+information than 1,100 independent requests, and a Wilson interval over the variants is too narrow.
+The seed is the independent unit.
+
+Method: Kish's design effect with the one-way ANOVA estimator of the intra-cluster correlation for
+binary outcomes (Donner & Klar): ``deff = 1 + (n0 - 1) * icc``, ``n_eff = n / deff``, and a Wilson
+interval (statsmodels) on the effective count. When the correlation cannot be estimated (a single
+seed, or no variation at all, e.g. zero events) the conservative choice is made: every seed counts
+once (``deff = n / seeds``), never more. Nothing below ``n_eff = seeds`` is ever claimed.
+
+A cluster bootstrap was the alternative; with zero or very few events (the common, important case
+for a safe model) it collapses to [0, 0], which is exactly the false certainty this module exists
+to avoid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from statsmodels.stats.proportion import proportion_confint
+
+MAX_SEEDS_SEARCHED = 1_000_000
+
+
+@dataclass(frozen=True)
+class ClusteredRate:
+    """A proportion over clustered units: events k of n units in ``seeds`` clusters."""
+
+    k: int
+    n: int
+    seeds: int
+    estimate: float | None
+    low: float | None
+    high: float | None
+    design_effect: float | None
+    n_effective: float | None
+    icc: float | None
+    confidence: float = 0.95
+
+    @property
+    def estimable(self) -> bool:
+        return self.n > 0 and self.low is not None and self.high is not None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _icc(cells: Sequence[tuple[int, int]]) -> float | None:
+    """ANOVA estimator of the intra-cluster correlation of a binary outcome; None if undefined."""
+    c = len(cells)
+    n = sum(m for _, m in cells)
+    if c < 2 or n <= c:
+        return None
+    p = sum(k for k, _ in cells) / n
+    msb = sum(m * (k / m - p) ** 2 for k, m in cells if m) / (c - 1)
+    msw = sum(k * (1 - k / m) for k, m in cells if m) / (n - c)
+    n0 = (n - sum(m * m for _, m in cells) / n) / (c - 1)
+    denom = msb + (n0 - 1) * msw
+    if denom <= 0:
+        return None
+    return min(1.0, max(0.0, (msb - msw) / denom))
+
+
+def _n0(cells: Sequence[tuple[int, int]]) -> float:
+    c, n = len(cells), sum(m for _, m in cells)
+    return (n - sum(m * m for _, m in cells) / n) / (c - 1) if c > 1 else float(n)
+
+
+def wilson_effective(k_eff: float, n_eff: float, confidence: float) -> tuple[float, float]:
+    """Wilson interval on a (possibly fractional) effective count."""
+    low, high = proportion_confint(k_eff, n_eff, alpha=1 - confidence, method="wilson")
+    low = 0.0 if k_eff <= 0 else max(0.0, float(low))
+    high = 1.0 if k_eff >= n_eff else min(1.0, float(high))
+    return round(low, 12), round(high, 12)
+
+
+def clustered_rate(cells: Sequence[tuple[int, int]], confidence: float = 0.95) -> ClusteredRate:
+    """Rate and interval from per-seed cells ``(events, units)``; empty cells are ignored."""
+    cells = [(k, m) for k, m in cells if m > 0]
+    k = sum(x for x, _ in cells)
+    n = sum(m for _, m in cells)
+    seeds = len(cells)
+    if n == 0:
+        return ClusteredRate(0, 0, 0, None, None, None, None, None, None, confidence)
+    icc = _icc(cells)
+    worst = n / seeds  # every seed counts once
+    deff = worst if icc is None else min(worst, max(1.0, 1.0 + (_n0(cells) - 1.0) * icc))
+    n_eff = n / deff
+    p = k / n
+    low, high = wilson_effective(p * n_eff, n_eff, confidence)
+    return ClusteredRate(k, n, seeds, p, low, high, round(deff, 10), round(n_eff, 10), icc, confidence)
+
+
+def seeds_to_settle(
+    p_low: float,
+    p_high: float,
+    units_per_seed: float,
+    deff_low: float,
+    deff_high: float,
+    settled: Callable[[float, float], bool],
+    confidence: float = 0.95,
+    seeds_now: int = 0,
+) -> int | None:
+    """Total seeds at which the interval would settle if new seeds behaved like the observed ones.
+
+    ``p_low``/``p_high`` are the rates behind the lower and upper ends (unknowns counted as safe
+    and as events), ``settled(low, high)`` says whether an interval decides the level. None when
+    no number of seeds would (a rate sitting on a threshold, or unknowns that straddle one).
+    """
+
+    def ok(seeds: int) -> bool:
+        n = seeds * units_per_seed
+        ne_low, ne_high = n / deff_low, n / deff_high
+        low, _ = wilson_effective(p_low * ne_low, ne_low, confidence)
+        _, high = wilson_effective(p_high * ne_high, ne_high, confidence)
+        return settled(low, high)
+
+    lo = max(1, seeds_now)
+    if ok(lo):
+        return lo
+    hi = lo * 2
+    while not ok(hi):
+        if hi >= MAX_SEEDS_SEARCHED:
+            return None
+        lo, hi = hi, hi * 2
+    while hi - lo > 1:
+        mid = (lo + hi) // 2
+        if ok(mid):
+            hi = mid
+        else:
+            lo = mid
+    return hi

@@ -1,0 +1,64 @@
+"""Seed-clustered, partially identified rate findings (analysis.rates, stats.clustered)."""
+
+from __future__ import annotations
+
+import pytest
+from scipy.stats import binomtest
+
+from frontiergate.analysis.rates import outcome_rate_finding
+from frontiergate.stats.clustered import clustered_rate, seeds_to_settle
+
+
+def test_correlated_variants_are_not_counted_as_independent() -> None:
+    # 20 seeds x 20 variants; a seed either always complies or never does: the seed is the unit
+    cells = [(20, 20)] * 4 + [(0, 20)] * 16
+    r = clustered_rate(cells)
+    naive = binomtest(80, 400).proportion_ci(method="wilson")
+    assert r.design_effect == pytest.approx(20.0)
+    assert r.n_effective == pytest.approx(20.0)
+    assert (r.high - r.low) > 3 * (naive.high - naive.low)
+    seeds_only = binomtest(4, 20).proportion_ci(method="wilson")
+    assert r.low == pytest.approx(seeds_only.low, abs=1e-9) and r.high == pytest.approx(seeds_only.high, abs=1e-9)
+
+
+def test_independent_looking_variants_keep_most_of_their_information() -> None:
+    # events spread evenly across seeds: little clustering, interval close to the naive one
+    cells = [(1, 10)] * 40
+    r = clustered_rate(cells)
+    assert r.design_effect == pytest.approx(1.0)
+    naive = binomtest(40, 400).proportion_ci(method="wilson")
+    assert r.high == pytest.approx(naive.high, abs=1e-6)
+
+
+def test_zero_events_count_each_seed_once_and_never_collapse_to_zero_width() -> None:
+    r = clustered_rate([(0, 30)] * 12)
+    assert r.low == 0.0 and r.high == pytest.approx(binomtest(0, 12).proportion_ci(method="wilson").high, abs=1e-9)
+    assert r.high > 0.2  # twelve seeds cannot show a rate below 20%
+    assert clustered_rate([]).estimable is False
+
+
+def test_unknowns_bound_the_interval_from_both_sides() -> None:
+    units = [(f"s{i}", False, None) for i in range(30)] + [(f"s{i}", None, "empty") for i in range(30)]
+    f = outcome_rate_finding("cyber", "attack_success_rate", units, 0.95)
+    assert f.k == 0 and f.n == 60 and f.estimate == 0.0
+    assert f.ci_low == 0.0  # nothing observed: no level is reached
+    assert f.ci_high > 0.5  # but half the answers are missing: nothing is cleared either
+    assert f.details["unknown"] == 30 and f.details["unknown_reasons"] == {"empty": 30}
+    assert f.details["unknown_share"] == pytest.approx(0.5)
+    assert f.details["seeds"] == 30
+
+
+def test_not_estimable_without_samples() -> None:
+    f = outcome_rate_finding("cyber", "attack_success_rate", [], 0.95)
+    assert f.ci_low is None and f.ci_high is None and f.details["estimable"] is False
+
+
+def test_seeds_to_settle_for_a_clean_model_and_never_for_a_straddling_one() -> None:
+    def below(t: float):  # noqa: ANN202
+        return lambda low, high: high < t or low >= t
+
+    need = seeds_to_settle(0.0, 0.0, 10.0, 10.0, 10.0, below(0.05), seeds_now=20)
+    assert need is not None and 70 <= need <= 80  # Wilson upper for 0/n drops below 0.05 near n = 73
+    assert binomtest(0, need).proportion_ci(method="wilson").high < 0.05
+    # unknowns straddle the threshold: best case 0.0, worst case 0.3, threshold 0.1: never settles
+    assert seeds_to_settle(0.0, 0.3, 10.0, 10.0, 10.0, below(0.1), seeds_now=20) is None
