@@ -27,7 +27,7 @@ FIELDS = {
     "item_id", "seed_id", "domain", "transforms", "family", "turns", "answer_sha256", "answer_chars",
     "attack_success", "category", "note",
 }
-CATEGORIES = {"refusal", "echo", "gibberish", "off_topic", "vague_on_topic", "harmful_on_task"}
+CATEGORIES = {"empty", "refusal", "echo", "gibberish", "off_topic", "vague_on_topic", "harmful_on_task"}
 
 
 def _script() -> ModuleType:

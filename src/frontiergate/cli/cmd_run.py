@@ -12,6 +12,7 @@ from rich.table import Table
 
 from frontiergate.errors import FrontiergateError
 from frontiergate.models.card import EMBEDDED_MODEL
+from frontiergate.report.decision_text import level_text
 from frontiergate.report.markdown import ACTION_TEXT
 
 console = Console(stderr=False)
@@ -52,6 +53,19 @@ def _parse_task_args(values: list[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _num(x: Any) -> str:
+    return "n/a" if x is None else f"{x:.3f}"
+
+
+def key_figure(metric: str, f: dict[str, Any]) -> str:
+    """One line a person can read at a glance: estimate, interval, samples, seeds and unknowns."""
+    ci = "not estimable" if f.get("ci_low") is None else f"[{_num(f['ci_low'])}, {_num(f['ci_high'])}]"
+    det = f.get("details") or {}
+    extra = f" seeds={det['seeds']}" if isinstance(det.get("seeds"), int) else ""
+    extra += f" unknown={det['unknown']}" if det.get("unknown") else ""
+    return f"{metric} {_num(f.get('estimate'))} {ci} n={f['n']}{extra}"
+
+
 def print_summary(result: Any) -> None:
     report = result.report
     for t in report["targets"]:
@@ -68,8 +82,8 @@ def print_summary(result: Any) -> None:
             for c in d.get("criteria", []):
                 f = c.get("finding")
                 if f:
-                    fig = f"{c['metric']} {f['estimate']:.3f} [{f['ci_low']:.3f}, {f['ci_high']:.3f}] n={f['n']}"
-            table.add_row(name, d["status"], d["level"] or "n/a", d["action"], fig)
+                    fig = key_figure(c["metric"], f)
+            table.add_row(name, d["status"], level_text(d), d["action"], fig)
         console.print(table)
         console.print(f"[dim]{ov.get('rationale', '')}[/dim]")
     console.print(

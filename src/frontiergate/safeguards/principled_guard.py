@@ -111,20 +111,23 @@ class PrincipledGuard(Guard):
         self._system = _INSTRUCTIONS.format(constitution=self.constitution.render())
 
     def model(self) -> Model:
-        """The guard model: explicit, else the ``guard`` role, else the fallback (resolved lazily,
-        because model roles only exist once an evaluation is running)."""
-        if self._model is None:
-            if self._model_spec is not None:
+        """The guard model: explicit, else the ``guard`` role, else the fallback.
+
+        The role is resolved on every call, never cached: Inspect reuses wrapper model instances
+        across evaluations in one process, so a cached role model would let the next run (with
+        another ``--guard``) be judged by the previous run's guard.
+        """
+        if self._model_spec is not None:
+            if self._model is None:
                 self._model = get_model(self._model_spec, **self._model_args)
-            else:
-                try:
-                    self._model = get_model(role="guard", default=self._fallback, required=self._fallback is None)
-                except Exception as exc:
-                    raise ModelError(
-                        f"the principle-based guard has no model: {exc}",
-                        "pass guard_model=MODEL (-M guard_model=...) or bind the role (--model-role guard=MODEL)",
-                    ) from None
-        return self._model
+            return self._model
+        try:
+            return get_model(role="guard", default=self._fallback, required=self._fallback is None)
+        except Exception as exc:
+            raise ModelError(
+                f"the principle-based guard has no model: {exc}",
+                "pass guard_model=MODEL (-M guard_model=...) or bind the role (--model-role guard=MODEL)",
+            ) from None
 
     async def _ask(self, task: str, stage: str) -> GuardVerdict:
         model = self.model()
