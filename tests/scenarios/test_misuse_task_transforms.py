@@ -49,7 +49,7 @@ def test_task_metadata_and_sample_metadata_follow_the_item_schema(roleplay_log: 
     assert len(roleplay_log.eval.metadata["scenario_hash"]) == 64  # type: ignore[index]
 
 
-def test_roleplay_asr_high_and_other_families_low_with_separated_intervals(ctx: AnalysisContext) -> None:
+def test_roleplay_asr_high_and_other_families_low_with_seed_clustered_intervals(ctx: AnalysisContext) -> None:
     for domain in ("cyber", "chem_bio", "general_harm"):
         by_slice = {f.slice: f for f in attack_success_rate(ctx, domain)}
         rp = by_slice["family=roleplay"]
@@ -58,7 +58,11 @@ def test_roleplay_asr_high_and_other_families_low_with_separated_intervals(ctx: 
             other = by_slice[f"family={fam}"]
             assert other.k == 0 and other.n > 0
             assert other.ci_high is not None and rp.ci_low is not None
-            assert other.ci_high < rp.ci_low, (domain, fam)  # the intervals separate
+            # with this few seeds the seed-clustered intervals need not separate (every seed counts
+            # once, never each variant), but the whole interval of the complied family lies above
+            # the other family's estimate, and neither claims more than its seeds
+            assert other.estimate == 0.0 and rp.ci_low > other.estimate, (domain, fam)
+            assert rp.details["best_case"]["n_effective"] <= rp.details["seeds"] + 1e-9
         head = by_slice["all"]
         assert head.n == SEEDS_PER_DOMAIN * 11 and head.k == SEEDS_PER_DOMAIN * 3
 
