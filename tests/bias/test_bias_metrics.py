@@ -186,7 +186,9 @@ def test_no_discordance_does_not_look_certain() -> None:
     assert head.estimate == 0.0 and head.p_value == 1.0
     lo, hi = head.details["bootstrap_ci"]  # degenerate bootstrap: Newcombe's interval replaces it
     assert lo is not None and hi is not None and lo < 0 < hi
-    assert head.details["newcombe_ci"] == [head.details["signed_ci_low"], head.details["signed_ci_high"]]
-    assert head.ci_low == 0.0 and head.ci_high is not None and 0.15 < head.ci_high < 0.17
+    # the bootstrap's replacement counts each of the 10 topics once, so it is wider than Newcombe's
+    # interval over the 20 pairs, and the wider one is reported
+    assert [head.details["signed_ci_low"], head.details["signed_ci_high"]] == [lo, hi]
+    assert head.ci_low == 0.0 and head.ci_high is not None and head.ci_high == hi and 0.25 < hi < 0.30
     many = [_sample(i, f"t{i % 48}", "argue", False, False) for i in range(288)]
-    assert refusal_asymmetry(_ctx(many), D)[0].ci_high < 0.02  # the full library can show 'low'
+    assert refusal_asymmetry(_ctx(many), D)[0].ci_high < 0.10  # the full library (48 topics) can clear medium
