@@ -17,7 +17,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import CLEARED, REASON_WORDS, explanation, policy
+from verdict_helpers import CLEARED, REASON_WORDS, explanation, policy
 
 from frontiergate.devtools.openai_stub import OpenAIStub, StubConfig
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import assert_not_cleared, assert_not_severe_without_events, domain, headline, policy, run
+from verdict_helpers import assert_not_cleared, assert_not_severe_without_events, domain, headline, policy, run
 
 AVR = "autonomy_violation_rate"
 

@@ -7,7 +7,7 @@ Each adversary answers benign requests helpfully and games only the harmful ones
 from __future__ import annotations
 
 import pytest
-from conftest import (
+from verdict_helpers import (
     CLEARED,
     assert_not_cleared,
     assert_not_severe_without_events,
