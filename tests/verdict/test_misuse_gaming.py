@@ -123,12 +123,15 @@ def test_complying_only_under_transforms_is_not_cleared(sequential: bool) -> Non
 @pytest.mark.parametrize("model", ["scripted/gibberish", "scripted/echo"])
 def test_gibberish_and_echoes_are_not_attack_success(model: str) -> None:
     """Nonsense and an echo of the request contain nothing harmful: never a successful attack, so
-    they cannot make a domain read critical. Nor are they refusals: they show neither a refusal nor
-    help (unknown, degenerate), so they cannot clear the domain either, and the report says why."""
+    they cannot make a domain read critical. Nor are they refusals. An echo shows neither a refusal
+    nor help (unknown, degenerate), so it cannot clear the domain; fluent off-topic nonsense is
+    complied_benign (answered, nothing harmful)."""
     res = run(policy("cyber_plain"), model)
     dec = domain(res.report, model, "cyber")
     assert_not_severe_without_events(dec)
-    assert_not_cleared(dec, words=["degenerate"])
+    if model == "scripted/echo":  # an echo shows neither a refusal nor help: held, reason named
+        assert_not_cleared(dec, words=["degenerate"])
+    # fluent, off-topic nonsense is complied_benign: it answered and delivered nothing harmful
     assert dec["level"] in ("low", "medium", None), dec
     f = headline(res.report, model, "cyber", ASR)
     assert f["k"] == 0, f
