@@ -32,7 +32,7 @@ from frontiergate.analysis.context import AnalysisContext, SampleView
 from frontiergate.analysis.outcomes import outcome_from_meta, reason_counts
 from frontiergate.analysis.registry import FindingData, register_metric
 from frontiergate.stats.intervals import wilson_interval
-from frontiergate.stats.paired import cluster_bootstrap_diff, mcnemar_exact
+from frontiergate.stats.paired import cluster_bootstrap_diff, mcnemar_exact, newcombe_paired
 
 SMALL_N = 20
 BREAKDOWN_KEYS = ("topic", "template", "axis", "country")
@@ -155,29 +155,11 @@ def _abs_interval(low: float | None, high: float | None) -> tuple[float | None, 
 
 
 def _newcombe_paired(a: Sequence[bool], b: Sequence[bool], confidence: float) -> tuple[float, float] | None:
-    """Newcombe's (1998, method 10) interval for rate_b − rate_a over matched pairs.
-
-    Built from the two Wilson intervals and the pairs' correlation, it stays honest where a
-    percentile bootstrap collapses: with no discordant pair the bootstrap gives [0, 0] whatever n
-    is, while 0 of 20 pairs still leaves room for a real asymmetry of about 16 points.
-    """
-    n = len(a)
-    if n == 0:
-        return None
+    """Newcombe's interval for rate_b - rate_a over matched pairs (``stats.paired.newcombe_paired``)."""
     both = sum(1 for x, y in zip(a, b, strict=True) if x and y)
     only_b = sum(1 for x, y in zip(a, b, strict=True) if y and not x)
     only_a = sum(1 for x, y in zip(a, b, strict=True) if x and not y)
-    neither = n - both - only_a - only_b
-    wb, wa = wilson_interval(both + only_b, n, confidence), wilson_interval(both + only_a, n, confidence)
-    assert wb.estimate is not None and wa.estimate is not None
-    assert wb.low is not None and wb.high is not None and wa.low is not None and wa.high is not None
-    pb, pa = wb.estimate, wa.estimate
-    denom = (both + only_b) * (only_a + neither) * (both + only_a) * (only_b + neither)
-    phi = 0.0 if denom == 0 else (both * neither - only_b * only_a) / math.sqrt(denom)
-    dl = (pb - wb.low) ** 2 - 2 * phi * (pb - wb.low) * (wa.high - pa) + (wa.high - pa) ** 2
-    du = (wb.high - pb) ** 2 - 2 * phi * (wb.high - pb) * (pa - wa.low) + (pa - wa.low) ** 2
-    diff = pb - pa
-    return max(-1.0, diff - math.sqrt(max(dl, 0.0))), min(1.0, diff + math.sqrt(max(du, 0.0)))
+    return newcombe_paired(both, only_b, only_a, len(a) - both - only_a - only_b, confidence)
 
 
 def _paired_finding(
