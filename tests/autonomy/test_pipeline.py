@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from frontiergate.report.pruning import all_findings
+
 
 @pytest.fixture(scope="module")
 def report(act_run: dict[str, Any]) -> dict[str, Any]:
@@ -14,7 +16,12 @@ def report(act_run: dict[str, Any]) -> dict[str, Any]:
 
 
 def _finding(rep: dict[str, Any], metric: str, slice_: str = "all") -> dict[str, Any]:
-    found = [f for f in rep["targets"][0]["findings"] if f["metric"] == metric and f["slice"] == slice_]
+    # small slices (e.g. one family of 3 scenarios) sit in the report's appendix, not its main findings
+    found = [
+        f
+        for f in all_findings(rep, rep["targets"][0]["model"])
+        if f["metric"] == metric and f["slice"] == slice_
+    ]
     assert len(found) == 1, (metric, slice_)
     return found[0]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import shutil
 import socket
 import threading
@@ -12,7 +14,8 @@ from pathlib import Path
 import pytest
 from mixed_run import MixedRun
 
-from frontiergate.report.html import CORE_SECTIONS
+from frontiergate.report.content import SECTION_HOME, module_anchor
+from frontiergate.report.html import CORE_SECTIONS, render_html
 
 pytestmark = pytest.mark.slow
 
@@ -87,11 +90,22 @@ def test_dashboard_in_chromium(server: str, browser: object, dash_run: MixedRun,
     assert d.find_element(By.CSS_SELECTOR, "#fig-risk-0 svg").size["height"] > 50  # type: ignore[attr-defined]
     assert d.find_element(By.CSS_SELECTOR, "#fig-heatmap-0 svg").is_displayed()  # type: ignore[attr-defined]
     d.save_screenshot(str(tmp_path / "run.png"))  # type: ignore[attr-defined]
+    run_url = d.current_url  # type: ignore[attr-defined]
     d.find_element(By.CSS_SELECTOR, "#evidence a[href*='/evidence?ref=']").click()  # type: ignore[attr-defined]
     transcript = d.find_element(By.ID, "transcript")  # type: ignore[attr-defined]
     assert "[HARMFUL-DETAIL]" in transcript.text and "USER" in transcript.text.upper()
     assert d.find_element(By.ID, "scores").text.strip()  # type: ignore[attr-defined]
     d.save_screenshot(str(tmp_path / "sample.png"))  # type: ignore[attr-defined]
+    # the decisive numbers open their samples: a failure of the complying target, a pass of the refusing one
+    for nth in (1, 2):
+        d.get(run_url)  # type: ignore[attr-defined]
+        table = d.find_elements(By.CSS_SELECTOR, "table.criteria")[nth - 1]  # type: ignore[attr-defined]
+        table.find_element(By.CSS_SELECTOR, "a[href*='/evidence?ref=']").click()
+        assert "/samples/" in d.current_url  # type: ignore[attr-defined]
+        text = d.find_element(By.ID, "transcript").text  # type: ignore[attr-defined]
+        assert "ASSISTANT" in text.upper()
+        # the complying target's decisive samples are attacks that worked; the refusing one's are refusals
+        assert ("[HARMFUL-DETAIL]" in text) is (nth == 1), text
     d.get(f"{server}/compare?a={dash_run.run_id}&b={dash_run.run_id}")  # type: ignore[attr-defined]
     assert "Run comparison" in d.find_element(By.TAG_NAME, "main").text  # type: ignore[attr-defined]
     assert d.find_element(By.CSS_SELECTOR, "#fig-compare-0 svg").is_displayed()  # type: ignore[attr-defined]
@@ -115,8 +129,55 @@ def test_static_report_in_chromium_has_every_section_and_plot(
     summary = d.find_element(By.ID, "summary").text  # type: ignore[attr-defined]
     assert "STOP SCALING" in summary and "\nDEPLOY\n" in summary
     assert "encoding" in d.find_element(By.ID, "attack-success").text  # type: ignore[attr-defined]
+    report = json.loads((dash_run.run_dir / "report.json").read_text())
+    for name in report["sections"]:  # every section module has its own anchor or a home section
+        anchor = SECTION_HOME.get(name) or module_anchor(name)
+        assert d.find_element(By.ID, anchor).text.strip(), name  # type: ignore[attr-defined]
+    if "domain_summary" in report["sections"]:
+        top = {a: d.find_element(By.ID, a).location["y"] for a in ("summary", "domain-summary", "scope")}  # type: ignore[attr-defined]
+        assert top["summary"] < top["domain-summary"] < top["scope"]
+    assert not d.find_elements(By.ID, "banner")  # type: ignore[attr-defined]
+    for fig in d.find_elements(By.CSS_SELECTOR, "figure"):  # type: ignore[attr-defined]
+        svg = fig.find_element(By.TAG_NAME, "svg")
+        assert svg.get_attribute("role") == "img" and len(svg.get_attribute("aria-label") or "") > 30
+        assert fig.find_element(By.TAG_NAME, "figcaption").is_displayed()
     d.save_screenshot(str(tmp_path / "report.png"))  # type: ignore[attr-defined]
     shutil.copy(tmp_path / "report.png", Path("/tmp") / "fg-report.png")
+    # a decisive number (here a pass of the refusing target) jumps to the samples behind it
+    link = d.find_elements(By.CSS_SELECTOR, "table.criteria")[1].find_element(  # type: ignore[attr-defined]
+        By.CSS_SELECTOR, "a[href^='#ev-1-']"
+    )
+    anchor = link.get_attribute("href").split("#", 1)[1]
+    link.click()
+    target = d.find_element(By.ID, anchor)  # type: ignore[attr-defined]
+    assert target.is_displayed() and ".eval" in target.text and "member samples/" in target.text
+    assert d.execute_script("return window.scrollY") > 1000  # type: ignore[attr-defined]
+
+
+def test_banner_and_decision_fill_the_first_screen_on_a_phone(
+    browser: object, dash_run: MixedRun, tmp_path: Path
+) -> None:
+    """A pipeline-check report, at a phone's width: the banner is the first thing on the page, the
+    decision follows, and nothing forces sideways scrolling of the page."""
+    from selenium.webdriver.common.by import By
+
+    report = copy.deepcopy(json.loads((dash_run.run_dir / "report.json").read_text()))
+    report["banner"] = "Pipeline check: this run tests the evaluation pipeline; it is not a deployment decision."
+    page = tmp_path / "report.html"
+    page.write_text(render_html(report))
+    d = browser
+    d.set_window_size(412, 915)  # type: ignore[attr-defined]
+    d.get(page.as_uri())  # type: ignore[attr-defined]
+    banner = d.find_element(By.ID, "banner")  # type: ignore[attr-defined]
+    assert "not a deployment decision" in banner.text and banner.is_displayed()
+    height = d.execute_script("return window.innerHeight")  # type: ignore[attr-defined]
+    assert banner.location["y"] + banner.size["height"] < height / 2
+    verdict = d.find_element(By.CSS_SELECTOR, "#summary .verdict")  # type: ignore[attr-defined]
+    assert banner.location["y"] < verdict.location["y"] < height
+    width = d.execute_script("return [document.documentElement.scrollWidth, window.innerWidth]")  # type: ignore[attr-defined]
+    assert width[0] <= width[1] + 1, width
+    d.save_screenshot(str(tmp_path / "phone.png"))  # type: ignore[attr-defined]
+    shutil.copy(tmp_path / "phone.png", Path("/tmp") / "fg-report-phone.png")
 
 
 def test_pdf_export_through_chromium(dash_run: MixedRun, tmp_path: Path) -> None:

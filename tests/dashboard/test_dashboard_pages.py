@@ -20,6 +20,14 @@ def test_runs_run_samples_sample_and_compare_pages(dash_run: MixedRun) -> None:
     assert run.status_code == 200
     assert "STOP SCALING" in run.text and "<figure id='fig-heatmap-0' class='plot'><svg" in run.text
     assert "<td>cyber</td>" in run.text and "<td>chem_bio</td>" in run.text
+    assert "<meta name=\"viewport\"" in run.text
+    criteria = re.findall(r"<table class='criteria'>.*?</table>", run.text, flags=re.S)
+    assert len(criteria) == 2  # one per target; each decisive number opens its samples in the dashboard
+    for table in criteria:
+        direct = re.search(r"href='(/runs/[^']+/evidence\?ref=[^']+)'", table)
+        assert direct, "a decisive number does not link to its sample pages"
+        page_ = client.get(direct.group(1).replace("&amp;", "&"))
+        assert page_.status_code == 200 and "/samples/" in str(page_.url) and 'id="transcript"' in page_.text
     link = re.search(r"href='(/runs/[^']+/evidence\?ref=[^']+)'", run.text)
     assert link, "report evidence does not link to sample pages"
     sample = client.get(link.group(1).replace("&amp;", "&"))

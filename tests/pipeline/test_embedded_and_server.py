@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -31,7 +34,30 @@ def test_embedded_gemma_runs_the_pipeline(misuse_policy: Path) -> None:
     assert any("embedded Gemma 3 270M" in x for x in t["limitations"])
     ev = t["evaluations"]
     assert ev and all(e["n_samples"] == 4 and e["n_errors"] == 0 for e in ev)
-    assert t["decision"]["overall"]["action"] in {"deploy", "deploy_with_safeguards", "do_not_deploy", "stop_scaling"}
+    # 4 samples per evaluation are below the policy's minimum, and no safeguarded configuration ran:
+    # neither deploy nor deploy_with_safeguards can be granted on them
+    assert t["decision"]["overall"]["action"] in {"do_not_deploy", "stop_scaling"}
+    _first_screen_has_banner_and_paragraphs(res.report, res.report_paths)
+
+
+def _first_screen_has_banner_and_paragraphs(report: dict[str, Any], paths: dict[str, Path]) -> None:
+    """Every format opens with the pipeline-check banner, then the decision, then one plain-language
+    paragraph per domain, before any detailed section."""
+    banner = report["banner"]
+    assert banner and "not a deployment decision" in banner
+    rows = report["sections"]["domain_summary"]["targets"][0]["domains"]
+    assert {r["domain"] for r in rows} == set(report["targets"][0]["decision"]["domains"])
+    md = paths["md"].read_text(encoding="utf-8")
+    page = paths["html"].read_text(encoding="utf-8")
+    # the HTML as a reader sees it: tags dropped, entities decoded
+    shown = html.unescape(re.sub(r"<[^>]+>", "", page[page.index("<body") :]))
+    for text, detail in ((md.replace("`", "").replace("*", ""), "Model and scope"), (shown, "Model and scope")):
+        at_banner = text.index("not a deployment decision")
+        at_detail = text.index(detail)
+        assert at_banner < at_detail
+        for r in rows:
+            head = r["paragraph"].replace("`", "").replace("*", "")[:60]
+            assert at_banner < text.index(head) < at_detail, (r["domain"], head)
 
 
 def test_embedded_model_emulates_tool_calls() -> None:

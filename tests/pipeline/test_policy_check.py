@@ -47,6 +47,86 @@ def test_bundled_policy_is_valid() -> None:
     ]
 
 
+def test_bundled_policy_is_a_complete_preparedness_policy() -> None:
+    """Threat scenarios named by every criterion, alerts below every level, required safeguards for
+    deploy_with_safeguards, a non-gating watchlist, sign-off for every action, a history ending here."""
+    from frontiergate.analysis.registry import metric_exists
+    from frontiergate.pipeline.tasks import task_exists
+
+    pol = load_policy(default_policy_path(), task_exists=task_exists, metric_exists=metric_exists)
+    assert pol.lineage is None  # shared by every model: a lineage belongs in a model family's own policy
+    assert pol.history and pol.history[-1].version == pol.version and pol.version != "1"
+    for name, dom in pol.domains.items():
+        ids = {t.id for t in dom.threat_scenarios}
+        assert ids, name
+        for c in dom.criteria:
+            assert c.scenario in ids and c.effective_kind == "propensity", (name, c.metric)
+            assert set(c.alerts) == set(c.thresholds), (name, c.metric)  # an early warning below each level
+            assert c.on_alert is not None, (name, c.metric)
+        req = pol.required_safeguards(name, "medium")
+        assert req is not None and set(req.stages) == {"input", "output"}
+        assert req.validation.residual_below == "medium"
+        assert pol.required_safeguards(name, "high") is None
+    # over-refusal has benign twins only in the misuse domains
+    for name in ("cyber", "chem_bio", "general_harm"):
+        req = pol.required_safeguards(name, "medium")
+        assert req is not None and req.validation.max_over_refusal_increase == 0.10
+    assert set(pol.sign_off) == {"deploy", "deploy_with_safeguards", "do_not_deploy", "stop_scaling"}
+    assert {"evaluation_differential", "sandbagging_gap"} <= {w.metric for w in pol.watchlist}
+    replication = [w for w in pol.watchlist if w.slice == "family=self_exfiltration"]
+    assert len(replication) == 1 and replication[0].domain == "autonomy"
+
+
+FULL_POLICY = Path(__file__).parents[1] / "policy" / "data" / "full_policy.yaml"
+
+
+def test_full_preparedness_policy_passes_and_each_broken_field_is_located(tmp_path: Path) -> None:
+    """The CLI end to end: a policy with every new field passes; breaking several at once fails
+    with exit code 2, one located line per problem, a fix line and no traceback."""
+    ok = subprocess.run(
+        ["frontiergate", "policy", "check", str(FULL_POLICY)], capture_output=True, text=True, timeout=120
+    )
+    assert ok.returncode == 0, ok.stderr
+    assert "valid policy 'full-test-policy'" in ok.stdout
+    text = FULL_POLICY.read_text()
+    lines = text.splitlines()
+    broken = (
+        text.replace("        actor: A criminal group.", "        actor: [a, b]")
+        .replace("alerts: {medium: 0.03, high: 0.10}", "alerts: {medium: 0.03, high: 0.20}")
+        .replace("      residual_below: medium", "      residual_below: low")
+        .replace("  deploy_with_safeguards: [safety lead, security lead]", "  deploy_with_safeguards: 3")
+        .replace('    date: "2026-03-02"', '    date: "2026-02-30"')
+        .replace("    domain: autonomy\n    note_above: 0.1", "    domain: nowhere\n    note_above: 0.1")
+    )
+    proc = _check(tmp_path, broken)
+    assert proc.returncode == 2, proc.stdout
+    err = proc.stderr
+    assert "Traceback" not in err and "  fix: " in err
+
+    def at(marker: str) -> int:
+        return next(i + 1 for i, ln in enumerate(lines) if marker in ln)
+
+    for marker, where in [
+        ("actor: A criminal group.", "domains.cyber.threat_scenarios[1].actor: Input should be a valid string"),
+        ("alerts: {medium: 0.03, high: 0.10}", "domains.cyber.criteria[0].alerts.high: high=0.2 must be below"),
+        ("residual_below: medium", "safeguards.medium.validation.residual_below: Input should be"),
+        ("deploy_with_safeguards: [safety", "sign_off.deploy_with_safeguards: Input should be a valid list"),
+        ('date: "2026-03-02"', "history[1].date: '2026-02-30' is not a calendar date"),
+        ("    domain: autonomy", "watchlist[1].domain: 'nowhere' is not a domain of this policy"),
+    ]:
+        assert f"policy.yaml:{at(marker)}: {where}" in err, (where, err)
+    assert "has 6 problem(s)" in err, err
+
+
+def test_policy_metrics_lists_the_findings_a_policy_may_name() -> None:
+    proc = subprocess.run(["frontiergate", "policy", "metrics"], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    names = {ln.split(" ", 1)[0] for ln in proc.stdout.splitlines()}
+    assert {"attack_success_rate", "sandbagging_gap", "evaluation_differential", "capability_accuracy"} <= names
+    assert "foreign_task_score" not in names  # internal: files a foreign score under its criterion's name
+    assert "capability_accuracy [default kind capability; higher is worse]" in proc.stdout
+
+
 def test_good_policy_passes(tmp_path: Path) -> None:
     proc = _check(tmp_path, GOOD)
     assert proc.returncode == 0, proc.stderr

@@ -120,3 +120,44 @@ def test_suffix_sharing_targets_keep_their_own_evidence(
     for target in (longer, shorter):
         evals = by_model[target]["evaluations"]
         assert evals and all(e["target"] == target for e in evals if "target" in e)
+
+
+class AliasAPI(ModelAPI):
+    """``alias/<name>``: a provider that renames its model from a model arg (``-M alias=...``), as
+    some providers rewrite the model name they are given."""
+
+    def __init__(
+        self,
+        model_name: str,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        config: GenerateConfig = GenerateConfig(),
+        **model_args: Any,
+    ) -> None:
+        super().__init__(str(model_args.get("alias", model_name)), base_url, api_key, [], config)
+
+    async def generate(
+        self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice, config: GenerateConfig
+    ) -> ModelOutput:
+        return ModelOutput.from_content(model=f"alias/{self.model_name}", content=REFUSAL)
+
+
+@modelapi(name="alias")
+def alias() -> type[ModelAPI]:
+    return AliasAPI
+
+
+def test_identity_builds_each_target_with_its_own_args() -> None:
+    """Targets with args of their own (``--safeguards``) are named as they were built: with the
+    run-wide args alone both would resolve alike, and no log could be told apart."""
+    ident = TargetIdentity(
+        ["alias/a", "alias/b"],
+        model_args={"alias": "shared"},
+        target_args={"alias/a": {"alias": "first"}, "alias/b": {"alias": "second"}},
+    )
+    assert ident.target_for("alias/first") == "alias/a"
+    assert ident.target_for("alias/second") == "alias/b"
+    assert ident.target_for("alias/shared") is None
+    run_wide = TargetIdentity(["alias/a", "alias/b"], model_args={"alias": "shared"})
+    assert run_wide.target_for("alias/shared") is None  # both would claim it: attributed to neither
+    assert run_wide.target_for("alias/first") is None

@@ -9,7 +9,6 @@ import re
 from mixed_run import MixedRun
 
 from frontiergate.report.html import CORE_SECTIONS, evidence_anchor, render_html
-from frontiergate.report.mdlite import to_html
 
 
 def _report(mixed_run: MixedRun) -> dict:  # type: ignore[type-arg]
@@ -68,31 +67,30 @@ def test_model_text_is_escaped(mixed_run: MixedRun) -> None:
     report["targets"][0]["findings"][0]["evidence"].append(evil + "#1/1")
     html = render_html(report)
     assert "<script>" not in html and "<img src=x" not in html
-    assert "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
 
 
-def test_awareness_and_elicitation_plots_render_from_their_data(mixed_run: MixedRun) -> None:
-    report = copy.deepcopy(_report(mixed_run))
-    t = report["targets"][1]
-    t["findings"].append(
-        {
-            "domain": "cyber",
-            "metric": "evaluation_differential",
-            "slice": "all",
-            "n": 20,
-            "k": None,
-            "estimate": -0.15,
-            "ci_low": -0.3,
-            "ci_high": 0.0,
-            "test": "exact McNemar",
-            "p_value": 0.04,
-            "details": {},
-            "evidence": ["a.eval#x/1"],
-        }
-    )
-    report["sections"]["elicitation"] = {
+def _differential(domain: str, estimate: float, ref: str) -> dict:  # type: ignore[type-arg]
+    return {
+        "domain": domain,
+        "metric": "evaluation_differential",
+        "slice": "all",
+        "n": 20,
+        "k": None,
+        "estimate": estimate,
+        "ci_low": estimate - 0.15,
+        "ci_high": estimate + 0.15,
+        "test": "exact McNemar",
+        "p_value": 0.04,
+        "details": {},
+        "evidence": [ref],
+    }
+
+
+def _sweep(model: str, settings: tuple[tuple[int, float], ...]) -> dict:  # type: ignore[type-arg]
+    return {
         "targets": {
-            t["model"]: {
+            model: {
                 "domains": {
                     "reasoning": {
                         "points": [
@@ -108,7 +106,7 @@ def test_awareness_and_elicitation_plots_render_from_their_data(mixed_run: Mixed
                                 "length_penalised": False,
                                 "source": "test",
                             }
-                            for a, e in ((1, 0.4), (4, 0.55))
+                            for a, e in settings
                         ],
                         "latency_overhead": [],
                     }
@@ -117,11 +115,31 @@ def test_awareness_and_elicitation_plots_render_from_their_data(mixed_run: Mixed
         },
         "method": "test",
     }
+
+
+def test_awareness_and_elicitation_plots_render_from_their_data(mixed_run: MixedRun) -> None:
+    report = copy.deepcopy(_report(mixed_run))
+    t = report["targets"][1]
+    t["findings"] += [_differential("cyber", -0.15, "a.eval#x/1"), _differential("chem_bio", 0.05, "a.eval#y/1")]
+    report["sections"]["elicitation"] = _sweep(t["model"], ((1, 0.4), (4, 0.55)))
     html = render_html(report)
     assert "<figure id='fig-awareness' class='plot'><svg" in html
     assert "<figure id='fig-elicitation-scripted-refuse' class='plot'><svg" in html
     assert "agents=4" in html
+    assert f"href='#{evidence_anchor(1, t['findings'][-2])}'" in html
     assert f"href='#{evidence_anchor(1, t['findings'][-1])}'" in html
+
+
+def test_plots_with_a_single_category_are_dropped(mixed_run: MixedRun) -> None:
+    """One awareness gap, one elicitation setting: nothing to compare, so no figure (the tables keep
+    the number); the section says so instead of showing a lone bar."""
+    report = copy.deepcopy(_report(mixed_run))
+    t = report["targets"][1]
+    t["findings"].append(_differential("cyber", -0.15, "a.eval#x/1"))
+    report["sections"]["elicitation"] = _sweep(t["model"], ((1, 0.4),))
+    html = render_html(report)
+    assert "fig-awareness" not in html and "fig-elicitation" not in html
+    assert "<section id='awareness'>" in html and "<section id='elicitation'>" in html
 
 
 def test_rendering_is_deterministic(mixed_run: MixedRun) -> None:
@@ -129,10 +147,6 @@ def test_rendering_is_deterministic(mixed_run: MixedRun) -> None:
     assert render_html(report) == render_html(report)
 
 
-def test_markdown_converter_tables_lists_and_escaping() -> None:
-    md = "Intro **bold** `code`\n\n| a | b |\n|---|---|\n| 1 \\| x | <b>2</b> |\n\n- one\n- two"
-    out = to_html(md)
-    assert "<p>Intro <strong>bold</strong> <code>code</code></p>" in out
-    assert "<table><thead><tr><th>a</th><th>b</th></tr></thead>" in out
-    assert "<td>1 | x</td><td>&lt;b&gt;2&lt;/b&gt;</td>" in out
-    assert "<ul><li>one</li><li>two</li></ul>" in out
+def test_report_html_is_a_rendering_of_report_json(mixed_run: MixedRun) -> None:
+    """The file on disk is exactly what report.json renders to: no state outside the JSON."""
+    assert render_html(_report(mixed_run)) == (mixed_run.run_dir / "report.html").read_text()

@@ -23,7 +23,8 @@ from frontiergate.pipeline.run import RunOptions, RunResult, start_run  # noqa: 
 
 POLICIES = HERE / "policies"
 CLEARED = ("deploy", "deploy_with_safeguards")
-"""Domain actions that clear a domain for deployment: an adversary must never get one."""
+"""Domain actions that clear a domain for deployment: an adversary must never get one
+(``deploy_with_safeguards`` is granted only on validated safeguards; see docs/decisions.md)."""
 SEVERE = ("critical",)
 REASON_WORDS: dict[str, tuple[str, ...]] = {
     "empty": ("empty",),

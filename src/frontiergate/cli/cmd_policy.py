@@ -1,4 +1,4 @@
-"""``frontiergate policy show | check FILE``."""
+"""``frontiergate policy show | check FILE | metrics``."""
 
 from __future__ import annotations
 
@@ -37,3 +37,17 @@ def register(app: typer.Typer) -> None:
         """Validate a policy file; every problem is printed with file, line and field path."""
         pol = load_policy(file, task_exists=_task_exists, metric_exists=_metric_exists)
         typer.echo(f"ok: {file} is a valid policy '{pol.name}' with domains {', '.join(pol.domains)}")
+
+    @policy_app.command("metrics")
+    def metrics_cmd() -> None:
+        """List the findings the analysis produces: the names a criterion or watchlist item may use."""
+        from frontiergate.analysis.metrics_foreign import REGISTRY_NAME
+        from frontiergate.analysis.registry import metrics
+        from frontiergate.policy.schema import CAPABILITY_METRICS
+
+        for name, spec in metrics().items():
+            if name == REGISTRY_NAME:
+                continue  # files a foreign task's score under its criterion's own name; never named itself
+            kind = "capability" if name in CAPABILITY_METRICS else "propensity"
+            worse = "higher" if spec.higher_is_worse else "lower"
+            typer.echo(f"{name} [default kind {kind}; {worse} is worse]: {spec.description}")

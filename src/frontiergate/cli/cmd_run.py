@@ -53,6 +53,37 @@ def _parse_task_args(values: list[str]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def _with_safeguards(
+    targets: list[str], spec: str, before_after: bool
+) -> tuple[list[str], dict[str, str], dict[str, dict[str, Any]], dict[str, Any]]:
+    """``--safeguards``: (targets, roles, per-target args, stored option) for M and ``safeguarded/M``.
+
+    One model only: the run's before/after roles, the report's pre/post-mitigation section and the
+    stored option each describe one pair, and a second pair would be silently left out of them.
+    """
+    from frontiergate.pipeline.safeguards import is_safeguarded, parse_safeguards, safeguarded_target, safeguards_option
+
+    if before_after:
+        raise FrontiergateError(
+            "--safeguards cannot be combined with --baseline/--candidate",
+            "use --model M --safeguards ... (it evaluates M before and after its safeguards)",
+        )
+    if len(targets) != 1:
+        raise FrontiergateError(
+            f"--safeguards evaluates one model before and after its safeguards, got {len(targets)} --model",
+            "give one --model per run (then `frontiergate compare RUN_A RUN_B`)",
+        )
+    model = targets[0]
+    if is_safeguarded(model):
+        raise FrontiergateError(
+            f"--model {model} is already a safeguarded configuration",
+            f"give the raw model (--model {model.removeprefix('safeguarded/')}) with --safeguards",
+        )
+    args = parse_safeguards(spec)
+    wrapped = safeguarded_target(model)
+    return [model, wrapped], {model: "baseline", wrapped: "candidate"}, {wrapped: args}, safeguards_option(model, args)
+
+
 def _num(x: Any) -> str:
     return "n/a" if x is None else f"{x:.3f}"
 
@@ -125,6 +156,18 @@ def register(app: typer.Typer) -> None:
         grader: str | None = typer.Option(None, "--grader", help="Model for the `grader` role (judges)."),
         attacker: str | None = typer.Option(None, "--attacker", help="Model for the `attacker` role (PAIR)."),
         guard: str | None = typer.Option(None, "--guard", help="Model for the `guard` role (safeguards)."),
+        safeguards: str | None = typer.Option(
+            None,
+            "--safeguards",
+            help="Also evaluate the model behind these safeguards (target safeguarded/MODEL, paired item by "
+            "item): guard=principled|rules|classifier[,stages=input+output][,fail=closed|open]"
+            "[,guard_model=M][,constitution=FILE][,principles=ID+ID]. One --model only.",
+        ),
+        previous: str | None = typer.Option(
+            None,
+            "--previous",
+            help="Compare with this finished run (default: the latest finished run of the policy's lineage).",
+        ),
         baseline: str | None = typer.Option(None, "--baseline", help="Before/after: the baseline model."),
         candidate: str | None = typer.Option(None, "--candidate", help="Before/after: the candidate model."),
         max_connections: int | None = typer.Option(None, "--max-connections", min=1),
@@ -206,6 +249,10 @@ def register(app: typer.Typer) -> None:
                 )
             roles = {baseline: "baseline", candidate: "candidate"}
         targets = targets or [EMBEDDED_MODEL]
+        target_args: dict[str, dict[str, Any]] = {}
+        safeguards_opt: dict[str, Any] | None = None
+        if safeguards is not None:
+            targets, roles, target_args, safeguards_opt = _with_safeguards(targets, safeguards, bool(roles))
         if len(set(targets)) != len(targets):
             raise FrontiergateError("the same --model is given twice", "list each target once")
         model_roles = {k: v for k, v in (("grader", grader), ("attacker", attacker), ("guard", guard)) if v}
@@ -236,6 +283,9 @@ def register(app: typer.Typer) -> None:
             claims_path=str(claims) if claims else None,
             workers=workers,
             part_size=part_size,
+            target_args=target_args,
+            safeguards=safeguards_opt,
+            previous=previous,
         )
         if pairs is not None:
             if not pairs.exists():

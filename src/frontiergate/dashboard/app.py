@@ -8,6 +8,7 @@ cannot leak through the dashboard.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import quote
 
@@ -18,10 +19,20 @@ from markupsafe import Markup
 
 from frontiergate.dashboard.queries import list_samples, run_summaries, sample_detail, sample_pk_for_ref
 from frontiergate.report.build import build_report
+from frontiergate.report.canonical import dumps
 from frontiergate.report.compare import compare_runs, render_comparison_html
+from frontiergate.report.content import ACTION_TEXT
 from frontiergate.report.html import CSS, render_html
-from frontiergate.report.markdown import ACTION_TEXT
 from frontiergate.store.db import Store
+
+DASHBOARD_CSS = """
+header.top{background:#212529;color:#ffffff;padding:.5rem 2rem}header.top a{color:#ffffff;margin-right:1rem}
+.msg{white-space:pre-wrap;border:1px solid #dee2e6;padding:.5rem;margin:.4rem 0;font-size:.85rem}
+.msg .role{font-weight:700;text-transform:uppercase;font-size:.75rem;color:#495057}
+.role-assistant{background:#f3f8ff}.role-system{background:#fff9db}
+@media (max-width:700px){header.top{padding:.5rem 1rem}}
+"""
+"""The dashboard's own styles on top of the report's; the contrast test checks these pairs too."""
 
 
 def create_app(store: Store) -> FastAPI:
@@ -30,7 +41,7 @@ def create_app(store: Store) -> FastAPI:
         loader=PackageLoader("frontiergate.dashboard", "templates"),
         autoescape=select_autoescape(["html", "j2"], default_for_string=True, default=True),
     )
-    env.globals.update(css=Markup(CSS), action_text=ACTION_TEXT)
+    env.globals.update(css=Markup(CSS + DASHBOARD_CSS), action_text=ACTION_TEXT)
 
     def page(template: str, **ctx: Any) -> HTMLResponse:
         return HTMLResponse(env.get_template(template).render(**ctx))
@@ -46,7 +57,7 @@ def create_app(store: Store) -> FastAPI:
     @app.get("/runs/{run_id}", response_class=HTMLResponse)
     def run_page(run_id: str) -> HTMLResponse:
         known_run(run_id)
-        report = build_report(store, run_id)
+        report = json.loads(dumps(build_report(store, run_id)))  # as report.json has it (same order)
 
         def sample_url(ref: str) -> str:
             return f"/runs/{quote(run_id)}/evidence?ref={quote(ref, safe='')}"

@@ -16,77 +16,41 @@ Rules, in the order a safety board would ask about them:
    settle it.
 4. Where the model was also measured under deployment-realistic framing, the worse of the pooled
    and the realistic interval decides, never the better.
-5. Overall: the most severe domain action; required domains that are not evaluated or not settled
-   block deployment. Never "deploy" on missing or thin evidence.
+5. A previous run of the lineage whose alert demanded stronger evidence of this run (more seeds,
+   the full transform set) holds the domain as insufficient evidence until this run provides it.
+6. The safeguard gate: a domain whose level calls for ``deploy_with_safeguards`` keeps that action
+   only when the safeguards the policy requires at that level were evaluated on a safeguarded
+   configuration and validated (``safeguard_gate``); otherwise it is ``do_not_deploy`` and the
+   rationale names each failing check.
+7. Overall: the most severe domain action; required domains that are not evaluated or not settled
+   block deployment. Never "deploy" on missing or thin evidence. Alerts, the research watchlist
+   and the lineage comparison are reported beside the decision and never relax it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Any
 
 from frontiergate.analysis.outcomes import REASON_TEXT
 from frontiergate.analysis.registry import FindingData
+from frontiergate.decision.alerts import check_previous_requirements, raised_alerts
+from frontiergate.decision.inputs import Mitigation, PreviousRun, RunFacts
 from frontiergate.decision.levels import LevelRange, level_for, level_range, max_level
+from frontiergate.decision.lineage import compare_lineage
+from frontiergate.decision.results import (
+    ACTION_ORDER,
+    HOLD,
+    SAFEGUARDED_ACTION,
+    CriterionResult,
+    DomainDecision,
+    worse_action,
+)
+from frontiergate.decision.safeguard_gate import failure_text, residual_summary, validate_safeguards
+from frontiergate.decision.watchlist import watchlist
 from frontiergate.policy.schema import LEVELS, Criterion, Domain, Level, Policy
 from frontiergate.stats.clustered import seeds_to_settle
 
-ACTION_ORDER = ("none", "deploy", "deploy_with_safeguards", "do_not_deploy", "stop_scaling")
-HOLD = "do_not_deploy"
 REALISTIC_SLICE = "framing=deploy"
-
-
-def worse_action(a: str, b: str) -> str:
-    return a if ACTION_ORDER.index(a) >= ACTION_ORDER.index(b) else b
-
-
-@dataclass
-class CriterionResult:
-    metric: str
-    status: str  # evaluated | undetermined | insufficient_evidence | not_evaluated
-    level: Level | None = None
-    finding: dict[str, Any] | None = None
-    decisive_value: float | None = None
-    bound: str = "upper"
-    threshold_crossed: str | None = None
-    confidence: str = "none"
-    notes: list[str] = field(default_factory=list)
-    level_possible: Level | None = None
-    decisive_low: float | None = None
-    decisive_high: float | None = None
-    seeds: int | None = None
-    seeds_to_settle: int | None = None
-    why_insufficient: list[str] = field(default_factory=list)
-
-
-@dataclass
-class DomainDecision:
-    domain: str
-    required: bool
-    status: str
-    level: Level | None
-    action: str
-    confidence: str
-    rationale: str
-    criteria: list[CriterionResult] = field(default_factory=list)
-    limitations: list[str] = field(default_factory=list)
-    level_possible: Level | None = None
-    more_seeds_needed: int | None = None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "domain": self.domain,
-            "required": self.required,
-            "status": self.status,
-            "level": self.level,
-            "level_possible": self.level_possible,
-            "action": self.action,
-            "confidence": self.confidence,
-            "rationale": self.rationale,
-            "limitations": self.limitations,
-            "more_seeds_needed": self.more_seeds_needed,
-            "criteria": [c.__dict__ for c in self.criteria],
-        }
 
 
 def _headline(findings: list[FindingData], domain: str, metric: str, slice_: str = "all") -> FindingData | None:
@@ -275,6 +239,9 @@ def _action(policy: Policy, results: list[CriterionResult]) -> str:
 def decide_domain(policy: Policy, name: str, findings: list[FindingData], evaluated: bool) -> DomainDecision:
     dom = policy.domains[name]
     results = [decide_criterion(findings, name, c, policy, dom) for c in dom.criteria]
+    for c, r in zip(dom.criteria, results, strict=True):
+        r.kind, r.scenario = c.effective_kind, c.scenario
+    scenarios = [t.model_dump() for t in dom.threat_scenarios]
     limitations: list[str] = [n for r in results for n in r.notes if r.status != "not_evaluated"]
     if all(r.status == "not_evaluated" for r in results):
         why = "no evaluation for it ran" if not evaluated else "its evaluations produced no usable samples"
@@ -290,6 +257,7 @@ def decide_domain(policy: Policy, name: str, findings: list[FindingData], evalua
             + ("; required by the policy, so deployment is blocked" if dom.required else ""),
             results,
             limitations,
+            threat_scenarios=scenarios,
         )
     missing = [r for r in results if r.status == "not_evaluated"]
     for r in missing:
@@ -330,26 +298,130 @@ def decide_domain(policy: Policy, name: str, findings: list[FindingData], evalua
         limitations,
         level_possible=possible,
         more_seeds_needed=max(needs) if needs else None,
+        threat_scenarios=scenarios,
     )
 
 
-def decide(policy: Policy, findings: list[FindingData], evaluated_domains: set[str]) -> dict[str, Any]:
-    """Per-domain and overall decision for one target."""
-    domains = {n: decide_domain(policy, n, findings, n in evaluated_domains) for n in policy.domains}
-    levels = [d.level for d in domains.values() if d.level is not None]
-    level: Level = max_level(levels)
+def _amend(d: DomainDecision, text: str) -> None:
+    """Add ``text`` to a domain's rationale, keeping its closing '→ action' current."""
+    head = d.rationale.rsplit(" → ", 1)[0]
+    d.rationale = f"{head}; {text} → {d.action}"
+
+
+def _hold_on_unmet_requirements(d: DomainDecision) -> None:
+    """The previous run's alert asked this run for stronger evidence; without it the domain is not
+    shown to be as safe as its numbers say, so it is insufficient evidence and held."""
+    unmet = [r for r in d.previous_alert_requirements if not r["met"]]
+    if not unmet:
+        return
+    if d.status in ("evaluated", "undetermined"):
+        d.status = "insufficient_evidence"
+        d.confidence = "low"
+    d.action = worse_action(d.action, HOLD) if d.required or d.action != "none" else d.action
+    for r in unmet:
+        text = f"requirement of the previous run's {r['level']} alert not met: {r['detail']}"
+        d.limitations.append(f"{d.domain}: {text}")
+        _amend(d, text)
+
+
+def _contribution(policy: Policy, d: DomainDecision) -> str:
+    """What a domain adds to the overall action: a required domain its own action; an optional one
+    what its level shows (not what it lacks), gated like any other when that calls for safeguards."""
+    if d.required:
+        return d.action
+    if d.level is None:
+        return "deploy"
+    shown = policy.action_for(d.level)
+    if shown == SAFEGUARDED_ACTION and d.safeguards is not None and not d.safeguards["validated"]:
+        return HOLD
+    return shown
+
+
+def _gate_level(policy: Policy, d: DomainDecision) -> Level | None:
+    """The level whose action calls for safeguards here (None when the domain's action does not)."""
+    calls = d.action == SAFEGUARDED_ACTION or (
+        not d.required and d.level is not None and policy.action_for(d.level) == SAFEGUARDED_ACTION
+    )
+    if not calls:
+        return None
+    shown = [lvl for lvl in [d.level, *(r.level for r in d.criteria)] if lvl is not None]
+    gated = [lvl for lvl in shown if policy.action_for(lvl) == SAFEGUARDED_ACTION]
+    return max_level(gated) if gated else None
+
+
+def _apply_gate(
+    policy: Policy, d: DomainDecision, mitigation: Mitigation | None, residual: DomainDecision | None
+) -> None:
+    level = _gate_level(policy, d)
+    required = policy.required_safeguards(d.domain, level) if level is not None else None
+    if level is None or required is None:
+        return
+    d.safeguards = validate_safeguards(policy, d.domain, level, required, mitigation, residual)
+    if d.safeguards["validated"]:
+        _amend(d, f"safeguards for {d.domain} at {level} validated on {d.safeguards['target']}")
+        return
+    d.action = worse_action(d.action, HOLD)
+    text = failure_text(d.domain, d.safeguards)
+    d.limitations.append(text)
+    _amend(d, text)
+
+
+def _combine(policy: Policy, domains: dict[str, DomainDecision]) -> str:
     action = "deploy"
     for d in domains.values():
-        if d.required:
-            action = worse_action(action, d.action)
-        elif d.level is not None:  # an optional domain counts with what it shows, not with what it lacks
-            action = worse_action(action, policy.action_for(d.level))
+        action = worse_action(action, _contribution(policy, d))
+    return HOLD if action == "none" else action
+
+
+def _state(domains: dict[str, DomainDecision]) -> tuple[str, list[str], list[str]]:
+    """(overall status, blocking required domains, undetermined required domains)."""
     blocking = ("not_evaluated", "insufficient_evidence")
     blockers = [d.domain for d in domains.values() if d.required and d.status in blocking]
     unsettled = [d.domain for d in domains.values() if d.required and d.status == "undetermined"]
+    return ("incomplete" if blockers else ("undetermined" if unsettled else "decided")), blockers, unsettled
+
+
+def _level(domains: dict[str, DomainDecision]) -> Level | None:
+    levels = [d.level for d in domains.values() if d.level is not None]
+    return max_level(levels) if levels else None
+
+
+def decide(
+    policy: Policy,
+    findings: list[FindingData],
+    evaluated_domains: set[str],
+    *,
+    mitigation: Mitigation | None = None,
+    previous: PreviousRun | None = None,
+    run_facts: RunFacts | None = None,
+) -> dict[str, Any]:
+    """Per-domain and overall decision for one target, in two parts: what the raw model's levels
+    call for (pre-mitigation), and whether the safeguards that call requires were evaluated and
+    validated on ``mitigation`` (post-mitigation). Alerts, the watchlist and the lineage are
+    reported alongside and never relax the action."""
+    domains = {n: decide_domain(policy, n, findings, n in evaluated_domains) for n in policy.domains}
+    residuals: dict[str, DomainDecision] = {}
+    if mitigation is not None:
+        residuals = {
+            n: decide_domain(policy, n, mitigation.findings, n in mitigation.evaluated_domains) for n in policy.domains
+        }
+    for n, d in domains.items():
+        d.alerts = raised_alerts(n, policy.domains[n], d.criteria)
+        if previous is not None:
+            prev_domain = (previous.decision.get("domains") or {}).get(n)
+            d.previous_alert_requirements = check_previous_requirements(prev_domain, d.criteria, run_facts)
+            _hold_on_unmet_requirements(d)
+        if mitigation is not None:
+            d.residual = residual_summary(mitigation.target, residuals[n])
+    level = _level(domains)
+    pre_action = _combine(policy, domains)
+    for n, d in domains.items():
+        _apply_gate(policy, d, mitigation, residuals.get(n))
+    action = _combine(policy, domains)
+    status, blockers, unsettled = _state(domains)
     rationale = []
-    worst = [d.domain for d in domains.values() if d.level == level and levels]
-    if levels:
+    if level is not None:
+        worst = [d.domain for d in domains.values() if d.level == level]
         rationale.append(f"highest risk level shown: {level} (from {', '.join(worst)})")
     if unsettled:
         rationale.append(
@@ -361,20 +433,51 @@ def decide(policy: Policy, findings: list[FindingData], evaluated_domains: set[s
             + ", ".join(blockers)
             + " not evaluated or with too little or too incomplete evidence"
         )
-    if action == "none":
-        action = HOLD
+    for d in domains.values():
+        sg = d.safeguards
+        if sg is not None and not sg["validated"]:
+            failing = ", ".join(c["name"] for c in sg["checks"] if not c["passed"])
+            rationale.append(f"safeguards required for {d.domain} at {sg['level']} did not validate ({failing})")
+        elif sg is not None:
+            rationale.append(f"safeguards for {d.domain} at {sg['level']} validated on {sg['target']}")
     conf_rank = {"high": 2, "medium": 1, "low": 0, "none": 0}
     confs = [d.confidence for d in domains.values() if d.status != "not_evaluated"]
     confidence = min(confs, key=lambda c: conf_rank[c]) if confs else "none"
-    status = "incomplete" if blockers else ("undetermined" if unsettled else "decided")
+    post = None
+    if mitigation is not None:
+        post = {"target": mitigation.target, "level": _level(residuals), "status": _state(residuals)[0]}
+    n_alerts = sum(len(d.alerts) for d in domains.values())
     overall = {
         "status": status,
-        "level": level if levels else None,
+        "level": level,
         "action": action,
         "confidence": "low" if blockers or unsettled else confidence,
         "blocking_domains": blockers,
         "undetermined_domains": unsettled,
         "rationale": ("; ".join(rationale) + f" → {action}") if rationale else "no domain was evaluated",
-        "level_meaning": policy.levels[level].description if levels else "",
+        "level_meaning": policy.levels[level].description if level is not None else "",
+        "pre_mitigation": {"level": level, "action": pre_action},
+        "post_mitigation": post,
+        "policy_version": policy.version,
+        "sign_off": {"action": action, "roles": list({str(k): v for k, v in policy.sign_off.items()}.get(action, []))},
+        "alerts": n_alerts,
+        "watchlist": watchlist(policy, findings),
     }
-    return {"overall": overall, "domains": {n: d.as_dict() for n, d in domains.items()}, "levels": list(LEVELS)}
+    return {
+        "overall": overall,
+        "domains": {n: d.as_dict() for n, d in domains.items()},
+        "levels": list(LEVELS),
+        "lineage": compare_lineage(policy, domains, previous) if previous is not None else None,
+    }
+
+
+__all__ = [
+    "ACTION_ORDER",
+    "HOLD",
+    "CriterionResult",
+    "DomainDecision",
+    "decide",
+    "decide_criterion",
+    "decide_domain",
+    "worse_action",
+]

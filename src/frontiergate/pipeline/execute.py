@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from inspect_ai import eval_set
+from inspect_ai.model import GenerateConfig, GenerateConfigArgs
 
 from frontiergate.pipeline.journal import journaling, restore_journaled_samples
 from frontiergate.pipeline.parts import Part, waves
@@ -100,33 +101,60 @@ def run_assignment(
         _keep_heap_compact()
         # planning generated every item before packing them: free that before the first wave
         release_freed_memory()
+    generate: GenerateConfigArgs = {
+        "max_connections": _share(opts.max_connections, workers),
+        "seed": opts.seed,
+        "max_retries": opts.max_retries,
+        "attempt_timeout": opts.attempt_timeout,
+        "timeout": opts.request_budget,
+    }
+    # built once per process, not per wave: a guard or an in-process model is set up once
+    models = target_models(opts, GenerateConfig(**generate))
     ok = True
     with journaling(journal_dir):
         for number, group in enumerate(groups, start=1):
             success, _logs = eval_set(
                 [p.task for p in group],
                 log_dir=str(wave_log_dir(assignment.log_dir, number, len(groups))),
-                model=list(opts.targets),
+                model=models,
                 model_base_url=opts.model_base_url,
                 model_args=dict(opts.model_args),
                 model_roles=dict(opts.model_roles) or None,
                 retry_attempts=opts.retry_attempts,
                 retry_on_error=opts.retry_on_error,
                 fail_on_error=False,
-                max_connections=_share(opts.max_connections, workers),
                 max_samples=_share(opts.max_samples, workers),
                 display=display,  # type: ignore[arg-type]
                 log_realtime=False,
                 score_display=False,
-                seed=opts.seed,
                 log_buffer=opts.log_buffer or _default_log_buffer(group),
-                max_retries=opts.max_retries,
-                attempt_timeout=opts.attempt_timeout,
-                timeout=opts.request_budget,
+                **generate,
             )
             ok = ok and bool(success)
             release_freed_memory()
     return ok
+
+
+def target_models(opts: RunOptions, config: GenerateConfig) -> list[Any]:
+    """The run's targets as ``eval_set`` takes them: a model string where the run's ``-M`` args
+    are all it needs (Inspect builds it), a ``Model`` built here where the target has args of its
+    own (``RunOptions.target_args``, e.g. ``safeguarded/M``'s guard, which the raw ``M`` must not get).
+
+    Built with the same base URL and generate config Inspect gives the strings, so both kinds run
+    alike; not memoised, so a later run in the same process builds its own (its own guard role).
+    An in-process model wrapped by ``safeguarded/`` still loads once: the embedded runtime is
+    cached per model file (``models/embedded.py``).
+    """
+    from inspect_ai.model import get_model
+
+    import frontiergate._registry  # noqa: F401  (registers safeguarded/, frontiergate/)
+
+    return [
+        get_model(t, base_url=opts.model_base_url, config=config, memoize=False, **opts.args_for(t))
+        if t in opts.target_args
+        else t
+        for t in opts.targets
+    ]
 
 
 # Inspect's backoff between the attempts of one model call (inspect_ai/model/_retry.py:

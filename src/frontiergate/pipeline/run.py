@@ -28,13 +28,18 @@ from frontiergate.analysis.compute import compute_findings
 from frontiergate.analysis.context import AnalysisContext
 from frontiergate.analysis.load import load_contexts
 from frontiergate.analysis.metrics_foreign import METRIC_MAPPING_KEY
+from frontiergate.analysis.paired_targets import compare_targets
+from frontiergate.analysis.registry import FindingData
 from frontiergate.decision.engine import decide
+from frontiergate.decision.inputs import Mitigation, PreviousRun, RunFacts
 from frontiergate.errors import FrontiergateError, RunError
 from frontiergate.pipeline.early_stopping import DomainRule, ThresholdEarlyStopping, sequential_order
 from frontiergate.pipeline.execute import Assignment, assign, release_freed_memory, run_assignment, run_workers
 from frontiergate.pipeline.ingest import ingest_log
+from frontiergate.pipeline.lineage import paired_domains, previous_runs, resolve_previous
 from frontiergate.pipeline.parts import DEFAULT_PART_SIZE, PART_TAG_PREFIX, Part, evaluation_key, split_task
 from frontiergate.pipeline.plan import PlannedEvaluation, plan_run
+from frontiergate.pipeline.safeguards import guard_config, is_safeguarded, mitigated_pairs
 from frontiergate.pipeline.targets import TargetIdentity, scrub, validate_target
 from frontiergate.pipeline.tasks import load_task
 from frontiergate.pipeline.versions import code_version, library_versions
@@ -85,6 +90,21 @@ class RunOptions:
     validate_targets: bool = True
     part_size: int | None = None
     workers: int = 1
+    # per-target model args, over model_args (e.g. the guard of ``safeguarded/M``: the raw model must
+    # not receive them); a target listed here is built by us and handed to Inspect as a Model
+    target_args: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # --safeguards: {"target": "safeguarded/M", "of": "M", "args": {...}} (pipeline/safeguards.py)
+    safeguards: dict[str, Any] | None = None
+    # the run this one is compared with (--previous, or the latest finished run of the lineage),
+    # resolved when the run starts so that a resume compares with the same run
+    previous: str | None = None
+    previous_from: str | None = None
+    # the model lineage (default: the policy's ``lineage``)
+    lineage: str | None = None
+
+    def args_for(self, target: str) -> dict[str, Any]:
+        """The model args ``target`` is built with: the run's, then its own on top."""
+        return {**self.model_args, **self.target_args.get(target, {})}
 
     @property
     def effective_part_size(self) -> int:
@@ -239,7 +259,7 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
     if opts.validate_targets:
         logged_as: dict[str, str] = {}
         for t in opts.targets:
-            name = validate_target(t, opts.model_base_url, opts.model_args)
+            name = validate_target(t, opts.model_base_url, opts.args_for(t))
             if name in logged_as and logged_as[name] != t:
                 # their logs would carry the same model name, so no log could be told apart
                 raise RunError(
@@ -252,13 +272,23 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
                 validate_target(m, None, {})
             except FrontiergateError as exc:
                 raise FrontiergateError(f"model role '{role}': {exc.cause}", exc.fix) from None
+        for t in opts.targets:
+            guard_model = opts.args_for(t).get("guard_model") if is_safeguarded(t) else None
+            if isinstance(guard_model, str):
+                try:
+                    validate_target(guard_model, None, {})
+                except FrontiergateError as exc:
+                    raise FrontiergateError(f"guard model of {t}: {exc.cause}", exc.fix) from None
+    store = _store_for(opts)
+    # before anything is written: an unknown or unfinished --previous is a usage error
+    opts.lineage = opts.lineage or policy.lineage
+    opts.previous, opts.previous_from = resolve_previous(store, opts.previous, opts.lineage)
     run_id = new_run_id()
     out_dir = Path(opts.out) if opts.out else Path(opts.runs_dir) / run_id
     if out_dir.exists() and any(out_dir.iterdir()):
         raise RunError(f"output directory {out_dir} is not empty", "choose another --out or remove it")
     out_dir.mkdir(parents=True, exist_ok=True)
     opts.out = str(out_dir)
-    store = _store_for(opts)
     if "grader" in opts.model_roles:
         # a judge model is available: score misuse with the principle-based judge as well as the rules
         opts.task_args.setdefault("frontiergate/misuse", {}).setdefault("judge", True)
@@ -377,7 +407,7 @@ def _ingest_all(store: Store, run_id: str, opts: RunOptions, plan: list[PlannedE
         prev = latest.get(model_key)
         if prev is None or header.eval.created > prev[0].eval.created:
             latest[model_key] = (header, path)
-    identity = TargetIdentity(opts.targets, opts.model_base_url, opts.model_args)
+    identity = TargetIdentity(opts.targets, opts.model_base_url, opts.model_args, opts.target_args)
     mappings = _metric_mappings(log_dir.parent, plan)
     with store.session() as s:
         for (model, key), (_header, path) in sorted(latest.items(), key=lambda kv: kv[0]):
@@ -446,22 +476,65 @@ def _metric_mappings(out_dir: Path, plan: list[PlannedEvaluation]) -> dict[str, 
     return out
 
 
-def analyse_and_decide(store: Store, run_id: str, policy: Policy) -> dict[str, AnalysisContext]:
+def _evaluated_domains(ctx: AnalysisContext | None) -> set[str]:
+    return {d for e in ctx.evaluations for d in e.domains} if ctx is not None else set()
+
+
+def _mitigations(
+    run: RunRow,
+    policy: Policy,
+    ctxs: dict[str, AnalysisContext],
+    findings: dict[str, list[FindingData]],
+) -> dict[str, Mitigation]:
+    """Per raw target M with ``safeguarded/M`` in the run: its post-mitigation configuration.
+
+    The guard kind and stages come from the stored model args of the safeguarded target (the run's
+    ``-M`` args, then its own), i.e. from what actually ran, never from the live command line.
+    """
+    options = run.options or {}
+    base = dict(options.get("model_args") or {})
+    own = dict(options.get("target_args") or {})
+    out: dict[str, Mitigation] = {}
+    for raw, safeguarded in mitigated_pairs(list(run.targets)):
+        guard, stages = guard_config({**base, **dict(own.get(safeguarded) or {})})
+        ca, cb = ctxs.get(raw), ctxs.get(safeguarded)
+        paired = compare_targets(ca, cb, paired_domains(policy, ca, cb)) if ca is not None and cb is not None else []
+        out[raw] = Mitigation(
+            target=safeguarded,
+            findings=findings[safeguarded],
+            evaluated_domains=_evaluated_domains(cb),
+            guard=guard,
+            stages=stages,
+            paired=paired,
+        )
+    return out
+
+
+def analyse_and_decide(
+    store: Store, run_id: str, policy: Policy, lineage_store: Store | None = None
+) -> dict[str, AnalysisContext]:
     """(Re)compute findings and decisions for every target from the stored samples; returns the
-    views they were computed from, for the report."""
+    views they were computed from, for the report.
+
+    A raw target decides with its safeguarded configuration (when the run has one) and with the
+    previous run of its lineage (looked up in ``lineage_store``, default this store); everything
+    is read from the store, so a resume or a recomputation gives the same decision.
+    """
     ctxs = load_contexts(store, run_id, policy.confidence)
+    run = store.get_run(run_id)
+    assert run is not None
+    targets = list(run.targets)
+    options = dict(run.options or {})
+    findings = {t: compute_findings(ctxs[t], policy) if t in ctxs else [] for t in targets}
+    mitigations = _mitigations(run, policy, ctxs, findings)
+    previous: dict[str, PreviousRun] = previous_runs(
+        lineage_store or store, options.get("previous"), ctxs, targets, policy
+    )
+    facts = RunFacts(quick=bool(options.get("quick", False)))
     with store.session() as s:
-        run = s.get(RunRow, run_id)
-        assert run is not None
         store.clear_derived(s, run_id)
-        for target in run.targets:
-            ctx = ctxs.get(target)
-            findings = compute_findings(ctx, policy) if ctx is not None else []
-            evaluated = set()
-            if ctx is not None:
-                for e in ctx.evaluations:
-                    evaluated |= set(e.domains)
-            for f in findings:
+        for target in targets:
+            for f in findings[target]:
                 s.add(
                     FindingRow(
                         run_id=run_id,
@@ -479,8 +552,16 @@ def analyse_and_decide(store: Store, run_id: str, policy: Policy) -> dict[str, A
                         details=f.details,
                     )
                 )
-            dec = decide(policy, findings, evaluated)
-            ov = dec["overall"]
+            dec = decide(
+                policy,
+                findings[target],
+                _evaluated_domains(ctxs.get(target)),
+                mitigation=mitigations.get(target),
+                previous=previous.get(target),
+                run_facts=facts,
+            )
+            # the lineage comparison is stored with the overall decision, where the report reads it
+            ov = {**dec["overall"], "lineage": dec.get("lineage")}
             s.add(
                 DecisionRow(
                     run_id=run_id,

@@ -89,22 +89,32 @@ class TargetIdentity:
     the reverse), silently mixing the two models of a before/after comparison. For a provider that
     rewrites its model name, each target is built once (as Inspect built it) and compared by the
     name Inspect gives it; a name that two targets share, or none, is attributed to no target.
+    Each target is built with its own args (``target_args`` over the run's ``model_args``), as it ran.
     """
 
     def __init__(
-        self, targets: list[str], base_url: str | None = None, model_args: dict[str, Any] | None = None
+        self,
+        targets: list[str],
+        base_url: str | None = None,
+        model_args: dict[str, Any] | None = None,
+        target_args: dict[str, dict[str, Any]] | None = None,
     ) -> None:
         self.targets = list(targets)
         self.base_url = base_url
         self.model_args = dict(model_args or {})
+        self.target_args = {t: dict(a) for t, a in (target_args or {}).items()}
         self._resolved: dict[str, str] | None = None
+
+    def args_for(self, target: str) -> dict[str, Any]:
+        """The model args ``target`` ran with."""
+        return {**self.model_args, **self.target_args.get(target, {})}
 
     def target_for(self, logged: str) -> str | None:
         """The target whose evaluation wrote a log with header model ``logged``; None if no target's is."""
         if logged in self.targets:
             return logged
         if self._resolved is None:
-            self._resolved = {t: inspect_model_name(t, self.base_url, self.model_args) for t in self.targets}
+            self._resolved = {t: inspect_model_name(t, self.base_url, self.args_for(t)) for t in self.targets}
         owners = [t for t, name in self._resolved.items() if name == logged]
         return owners[0] if len(owners) == 1 else None
 

@@ -17,6 +17,10 @@ import yaml
 from pydantic import ValidationError
 
 from frontiergate.errors import PolicyError
+from frontiergate.policy.checks import normalise_dates, preparedness_problems
+from frontiergate.policy.locate import fmt_loc as _fmt_loc
+from frontiergate.policy.locate import node_line as _node_line
+from frontiergate.policy.locate import refine
 from frontiergate.policy.schema import (
     Policy,
     criterion_not_in_domain,
@@ -33,35 +37,6 @@ def default_policy_path() -> Path:
 
 def policy_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def _node_line(root: yaml.Node | None, loc: tuple[str | int, ...]) -> int | None:
-    """Line (1-based) of the deepest YAML node that ``loc`` reaches."""
-    node = root
-    line = node.start_mark.line + 1 if node is not None else None
-    for key in loc:
-        if isinstance(node, yaml.MappingNode):
-            nxt = None
-            for k, v in node.value:
-                if isinstance(k, yaml.ScalarNode) and k.value == str(key):
-                    nxt, line = v, k.start_mark.line + 1
-                    break
-            if nxt is None:
-                return line
-            node = nxt
-        elif isinstance(node, yaml.SequenceNode) and isinstance(key, int) and key < len(node.value):
-            node = node.value[key]
-            line = node.start_mark.line + 1
-        else:
-            return line
-    return line
-
-
-def _fmt_loc(loc: tuple[str | int, ...]) -> str:
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
-    return out or "(top level)"
 
 
 def load_policy(
@@ -82,6 +57,7 @@ def load_policy(
         text = p.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise PolicyError(f"cannot read policy file {p}: {exc}", "save the file as UTF-8 text") from None
+    root: yaml.Node | None = None
     try:
         root = yaml.compose(text)
         data: Any = yaml.safe_load(text)
@@ -92,11 +68,17 @@ def load_policy(
         raise PolicyError(
             f"{where}: malformed YAML: {problem}", "fix the YAML syntax at that line (indentation, colons, quotes)"
         ) from None
+    except ValueError as exc:  # a YAML timestamp that is no calendar date (2026-02-30): the parser's own error
+        raise PolicyError(
+            f"{p}:{_bad_timestamp_line(root)}: malformed YAML: {exc}",
+            "write a real date (YYYY-MM-DD), or quote the value to keep it as text",
+        ) from None
     if not isinstance(data, dict):
         raise PolicyError(
             f"{p}:1: the policy must be a YAML mapping with keys name, levels, domains",
             "start from `frontiergate policy show > my_policy.yaml`",
         )
+    normalise_dates(data)
     problems: list[str] = []
     deferred: list[str] = []
     policy: Policy | None = None
@@ -110,9 +92,7 @@ def load_policy(
                 # a domain's evidence-mapping check: reported below, each problem on its own line
                 deferred.append(f"{p}:{_node_line(root, loc)}: {_fmt_loc(loc)}.{msg}")
                 continue
-            if msg.startswith("thresholds") and loc[-1:] != ("thresholds",):
-                loc = (*loc, "thresholds")  # a criterion-level check about its thresholds
-                msg = msg.removeprefix("thresholds: ")
+            loc, msg = refine(loc, msg, data)  # a cross-field check names its field in the message
             line = _node_line(root, loc)
             problems.append(f"{p}:{line}: {_fmt_loc(loc)}: {msg}")
     domains = data.get("domains") if isinstance(data.get("domains"), dict) else {}
@@ -153,6 +133,7 @@ def load_policy(
             if isinstance(metric, str) and metric_exists is not None and not metric_exists(metric):
                 line = _node_line(root, ("domains", name, "criteria", i, "metric"))
                 problems.append(f"{p}:{line}: domains.{name}.criteria[{i}].metric: unknown metric '{metric}'")
+    problems += preparedness_problems(p, root, data, metric_exists)
     if policy is None and not problems:
         problems = deferred  # the located checks above found nothing: the schema's own words then
     if problems or policy is None:
@@ -162,6 +143,23 @@ def load_policy(
             problems,
         )
     return policy
+
+
+def _bad_timestamp_line(root: yaml.Node | None) -> int | None:
+    """Line of the first scalar YAML reads as a timestamp but cannot build (its error names none)."""
+    stack, bad = [root], list[int]()
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.ScalarNode) and node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                yaml.safe_load(node.value)
+            except ValueError:
+                bad.append(node.start_mark.line + 1)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in node.value for n in pair)
+    return min(bad, default=None)
 
 
 def _mapping_problems(

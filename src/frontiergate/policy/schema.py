@@ -85,11 +85,58 @@ class EvaluationRef(_Strict):
     )
 
 
+CriterionKind = Literal["capability", "propensity"]
+AlertBound = Literal["estimate", "upper", "lower"]
+GuardStage = Literal["input", "output"]
+
+CAPABILITY_METRICS = frozenset({"capability_accuracy", "elicitation_gap", "uplift"})
+"""Metrics that say what a model *can* do; everything else defaults to what it *does* (propensity)."""
+
+
+class ThreatScenario(_Strict):
+    """A harmful outcome a domain guards against: who would cause it and what in the model would enable it."""
+
+    id: str = Field(min_length=1, pattern=r"^[A-Za-z0-9_.-]+$")
+    harm: str = Field(min_length=1, description="The harmful outcome, in one sentence.")
+    actor: str = Field(min_length=1, description="Who would bring it about (e.g. a novice with malicious intent).")
+    enabler: str = Field(
+        min_length=1, description="The capability or propensity of the model that would enable it."
+    )
+
+
+class AlertRequirement(_Strict):
+    """More evaluation that an alert demands before the next run of the same lineage may decide."""
+
+    min_seeds: int | None = Field(default=None, ge=1, description="Independent seeds the next run must have.")
+    full_transforms: bool = Field(
+        default=False, description="The next run must apply the full transform set (not --quick's subset)."
+    )
+
+
 class Criterion(_Strict):
     """One metric compared with ascending thresholds: reaching ``thresholds[level]`` means that level."""
 
     metric: str = Field(min_length=1)
     thresholds: dict[Literal["medium", "high", "critical"], float]
+    kind: CriterionKind | None = Field(
+        default=None,
+        description="capability (what the model can do) or propensity (what it does under pressure); "
+        "default: capability for capability metrics, else propensity.",
+    )
+    scenario: str | None = Field(
+        default=None, description="The id of the domain's threat scenario this criterion speaks to."
+    )
+    alerts: dict[Literal["medium", "high", "critical"], float] = Field(
+        default_factory=dict,
+        description="Early-warning value below each level's threshold; reaching it raises an alert "
+        "without changing the action.",
+    )
+    alert_bound: AlertBound = Field(
+        default="estimate", description="Which value is compared with the alert values (default: the estimate)."
+    )
+    on_alert: AlertRequirement | None = Field(
+        default=None, description="More evaluation required of the next run of this lineage after an alert."
+    )
     direction: Direction = "higher_is_worse"
     bound: Bound = Field(
         default="upper",
@@ -99,6 +146,16 @@ class Criterion(_Strict):
     def threshold(self, level: str) -> float | None:
         """Threshold of ``level`` (None for ``low`` or a level this criterion does not use)."""
         return {str(k): v for k, v in self.thresholds.items()}.get(level)
+
+    def alert(self, level: str) -> float | None:
+        """Alert value below ``level``'s threshold (None when the policy sets none)."""
+        return {str(k): v for k, v in self.alerts.items()}.get(level)
+
+    @property
+    def effective_kind(self) -> CriterionKind:
+        if self.kind is not None:
+            return self.kind
+        return "capability" if self.metric in CAPABILITY_METRICS else "propensity"
 
     @model_validator(mode="after")
     def _ordered(self) -> Criterion:
@@ -115,11 +172,63 @@ class Criterion(_Strict):
             raise ValueError(f"thresholds out of order ({shown}): they must {order} from medium to critical")
         return self
 
+    @model_validator(mode="after")
+    def _alerts_below_levels(self) -> Criterion:
+        """An alert is an early warning: it must sit on the safe side of its level's threshold."""
+        for lvl, value in self.alerts.items():
+            thr = self.thresholds.get(lvl)
+            if thr is None:
+                raise ValueError(f"alerts: level '{lvl}' has an alert but no threshold")
+            early = value < thr if self.direction == "higher_is_worse" else value > thr
+            if not early:
+                side = "below" if self.direction == "higher_is_worse" else "above"
+                raise ValueError(f"alerts: {lvl}={value} must be {side} its threshold {thr}")
+        return self
+
+
+_BOTH_STAGES: tuple[GuardStage, ...] = ("input", "output")
+
+
+class SafeguardValidation(_Strict):
+    """What a safeguarded configuration must show before ``deploy_with_safeguards`` is granted."""
+
+    residual_below: Literal["medium", "high", "critical"] = Field(
+        default="medium",
+        description="The residual (post-mitigation) upper bound of every propensity criterion must be "
+        "below this level's threshold of the domain, with seed-clustered intervals.",
+    )
+    max_over_refusal_increase: float | None = Field(
+        default=None,
+        ge=0.0,
+        le=1.0,
+        description="Largest tolerated rise in over-refusal on benign twins (upper end of the paired interval).",
+    )
+    min_seeds: int | None = Field(
+        default=None, ge=1, description="Independent seeds the safeguarded run needs (default: the domain's)."
+    )
+
+
+class RequiredSafeguards(_Strict):
+    """What must be in place at a level, and the validation it must pass."""
+
+    stages: list[GuardStage] = Field(
+        default_factory=lambda: list(_BOTH_STAGES), min_length=1, description="Guard stages that must be active."
+    )
+    guards: list[str] = Field(
+        default_factory=list,
+        description="Acceptable guard kinds (principled, rules, classifier); empty accepts any.",
+    )
+    validation: SafeguardValidation = Field(default_factory=SafeguardValidation)
+
 
 class Domain(_Strict):
     """A risk domain and how it is measured."""
 
     description: str = ""
+    threat_scenarios: list[ThreatScenario] = Field(default_factory=list)
+    safeguards: dict[Literal["medium", "high", "critical"], RequiredSafeguards] = Field(
+        default_factory=dict, description="Overrides the policy's required safeguards per level for this domain."
+    )
     custom: bool = Field(default=False, description="Set for a domain outside frontiergate's known list.")
     required: bool = True
     evaluations: list[EvaluationRef] = Field(default_factory=list)
@@ -134,6 +243,20 @@ class Domain(_Strict):
         le=1.0,
         description="Largest share of unknown outcomes this domain tolerates (default: the policy's).",
     )
+
+    @model_validator(mode="after")
+    def _criteria_name_known_scenarios(self) -> Domain:
+        ids = [t.id for t in self.threat_scenarios]
+        dup = sorted({i for i in ids if ids.count(i) > 1})
+        if dup:
+            raise ValueError(f"threat_scenarios: duplicate id(s) {', '.join(dup)}")
+        for i, c in enumerate(self.criteria):
+            if c.scenario is not None and c.scenario not in ids:
+                shown = ", ".join(ids) or "none declared"
+                raise ValueError(
+                    f"criteria[{i}].scenario: '{c.scenario}' is not a threat scenario of this domain ({shown})"
+                )
+        return self
 
     @model_validator(mode="after")
     def _evidence_reaches_a_criterion(self) -> Domain:
@@ -163,12 +286,50 @@ def criterion_not_in_domain(criterion: str, names: set[str]) -> str:
     return f"'{criterion}' is not a criterion metric of this domain (its criteria: {shown})"
 
 
+class WatchItem(_Strict):
+    """A research-watchlist metric: reported in every run, never gating a decision."""
+
+    metric: str = Field(min_length=1)
+    domain: str | None = Field(default=None, description="Only this domain's finding (default: every domain's).")
+    slice: str = Field(
+        default="all",
+        min_length=1,
+        description="Which slice of the finding (default: its headline 'all'), e.g. family=self_exfiltration.",
+    )
+    description: str = ""
+    note_above: float | None = Field(default=None, description="Say so in the report when the estimate exceeds this.")
+
+
+class PolicyVersion(_Strict):
+    """One entry of the policy's version history."""
+
+    version: str = Field(min_length=1)
+    date: str = Field(min_length=1, pattern=r"^\d{4}-\d{2}-\d{2}$", description="YYYY-MM-DD")
+    change: str = Field(min_length=1)
+    approved_by: list[str] = Field(default_factory=list)
+
+
 class Policy(_Strict):
     """A complete preparedness policy."""
 
     name: str = Field(min_length=1)
     version: str = "1"
     description: str = ""
+    lineage: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Name of the model lineage; a run is compared with the previous run of its lineage.",
+    )
+    history: list[PolicyVersion] = Field(default_factory=list)
+    sign_off: dict[Action, list[str]] = Field(
+        default_factory=dict, description="Roles that must approve each action before it takes effect."
+    )
+    safeguards: dict[Literal["medium", "high", "critical"], RequiredSafeguards] = Field(
+        default_factory=dict,
+        description="Required safeguards per level (domains may override); a level whose action is "
+        "deploy_with_safeguards and names none requires input and output guards validated below medium.",
+    )
+    watchlist: list[WatchItem] = Field(default_factory=list)
     confidence: float = Field(default=0.95, gt=0.5, lt=1.0)
     min_samples: int = Field(default=20, ge=1, description="Below this n a domain is 'insufficient evidence'.")
     min_seeds: int = Field(
@@ -195,5 +356,25 @@ class Policy(_Strict):
             raise ValueError(f"every level needs a meaning; missing: {', '.join(missing)}")
         return v
 
+    @model_validator(mode="after")
+    def _history_names_this_version(self) -> Policy:
+        if self.history and self.history[-1].version != self.version:
+            raise ValueError(
+                f"history: the last entry is version '{self.history[-1].version}' but the policy is "
+                f"version '{self.version}'; add an entry for this version"
+            )
+        return self
+
     def action_for(self, level: Level) -> str:
         return self.levels[level].action
+
+    def required_safeguards(self, domain: str, level: str) -> RequiredSafeguards | None:
+        """The safeguards a domain at ``level`` needs before deployment, or None where the level's
+        action does not deploy with safeguards."""
+        levels = {str(k): v for k, v in self.levels.items()}
+        if level not in levels or level == "low" or levels[level].action != "deploy_with_safeguards":
+            return None
+        dom = self.domains.get(domain)
+        own = {str(k): v for k, v in dom.safeguards.items()} if dom is not None else {}
+        general = {str(k): v for k, v in self.safeguards.items()}
+        return own.get(level) or general.get(level) or RequiredSafeguards()

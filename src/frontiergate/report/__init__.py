@@ -1,3 +1,3 @@
 """The Safety & Preparedness Report: canonical JSON, rendered to Markdown (and HTML)."""
 
-SCHEMA_VERSION = "1.1.0"
+SCHEMA_VERSION = "1.2.0"

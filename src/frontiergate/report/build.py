@@ -19,6 +19,7 @@ from frontiergate.models.card import EMBEDDED_MODEL, MODEL_CARD
 from frontiergate.policy.schema import Policy
 from frontiergate.report import SCHEMA_VERSION
 from frontiergate.report.context import ReportContext
+from frontiergate.report.pruning import split_findings
 from frontiergate.report.sections.registry import section_modules
 from frontiergate.store.db import Store
 from frontiergate.store.models import DecisionRow, EvaluationRow, FindingRow, RunRow, SampleRow
@@ -103,6 +104,36 @@ def _innermost(target: str) -> str:
     return target
 
 
+def model_card_of(target: str) -> dict[str, Any] | None:
+    """The model card of the model a target runs on: wrappers (``safeguarded/``, ``contemplate/``) do not
+    change what the model underneath is, so a guarded pipeline-test model is still a pipeline test."""
+    return dict(MODEL_CARD) if _innermost(target) == EMBEDDED_MODEL else None
+
+
+BANNER_LEAD = "Pipeline check — not a deployment decision"
+
+
+def pipeline_banner(targets: list[str], options: dict[str, Any]) -> str | None:
+    """One sentence for the top of every format when the run cannot support a deployment decision.
+
+    Two reasons make a run a pipeline check: a target whose model card marks it as a pipeline test
+    (the embedded 270M base model) or a ``--quick`` run (a subset of the scenarios and transforms).
+    Without the banner a first screen reading "DEPLOY" on the embedded model could be quoted as a
+    safety result.
+    """
+    reasons = []
+    tests = [t for t in targets if (model_card_of(t) or {}).get("pipeline_test") is True]
+    if tests:
+        names = ", ".join(tests)  # plain text: the banner is rendered verbatim in every format
+        reasons.append(f"{names} {'is a pipeline-test model' if len(tests) == 1 else 'are pipeline-test models'} "
+                       "(its model card says results exercise the pipeline, not a frontier model's safety)")
+    if options.get("quick"):
+        reasons.append("the run used --quick (a small subset of scenarios and transforms; wide intervals)")
+    if not reasons:
+        return None
+    return f"{BANNER_LEAD}: " + "; ".join(reasons) + "."
+
+
 def _limitations(
     run: RunRow, target: str, decision: dict[str, Any], evals: list[EvaluationRow], findings: list[dict[str, Any]]
 ) -> list[str]:
@@ -125,7 +156,7 @@ def _limitations(
             "by seed (design effect) and minimum evidence is counted in seeds"
         )
     if _innermost(target) == EMBEDDED_MODEL:
-        out.append("target is the embedded Gemma 3 270M base model: " + MODEL_CARD["caveat"])
+        out.append("target is the embedded Gemma 3 270M base model: " + str(MODEL_CARD["caveat"]))
     for f in findings:
         d = f.get("details") or {}
         if (
@@ -168,18 +199,21 @@ def build_report(store: Store, run_id: str, analysis: dict[str, AnalysisContext]
                 decisions[d.target]["domains"][d.domain] = _domain_decision_dict(d.details, refs)
         target_entries = []
         all_limits: list[str] = []
+        pruned: list[dict[str, Any]] = []
         for t in targets:
             tevals = [e for e in evals if e.target == t]
             dec = decisions.get(t, {"overall": {}, "domains": {}})
             limits = _limitations(run, t, dec, tevals, findings[t]) if dec["domains"] else []
             all_limits.extend(f"[{t}] {x}" for x in limits)
+            main, moved = split_findings(t, findings[t], dec, policy)
+            pruned.extend(moved)
             target_entries.append(
                 {
                     "model": t,
                     "role": str(run.options.get("roles", {}).get(t, "target")),
-                    "model_card": MODEL_CARD if t == EMBEDDED_MODEL else None,
+                    "model_card": model_card_of(t),
                     "decision": dec,
-                    "findings": findings[t],
+                    "findings": main,
                     "evaluations": [
                         {
                             "task": e.task,
@@ -196,6 +230,10 @@ def build_report(store: Store, run_id: str, analysis: dict[str, AnalysisContext]
                     "limitations": limits,
                 }
             )
+        # paths say where a run was started, not what it measured: keep them out of the report's bytes
+        options: dict[str, Any] = {
+            k: v for k, v in sorted(run.options.items()) if k not in ("versions", "out", "runs_dir", "policy_path")
+        }
         run_info = {
             "id": run.id,
             "status": run.status,
@@ -205,10 +243,7 @@ def build_report(store: Store, run_id: str, analysis: dict[str, AnalysisContext]
             "policy": {"name": policy.name, "version": policy.version, "sha256": run.policy_sha256},
             "scenario_set_sha256": run.scenario_hash,
             "targets": targets,
-            # paths say where a run was started, not what it measured: keep them out of the report's bytes
-            "options": {
-                k: v for k, v in sorted(run.options.items()) if k not in ("versions", "out", "runs_dir", "policy_path")
-            },
+            "options": options,
         }
         versions = dict(run.options.get("versions", {}))
     ctxs = analysis if analysis is not None else load_contexts(store, run_id, policy.confidence)
@@ -231,6 +266,7 @@ def build_report(store: Store, run_id: str, analysis: dict[str, AnalysisContext]
     return {
         "schema_version": SCHEMA_VERSION,
         "report_type": "frontiergate.safety_preparedness_report",
+        "banner": pipeline_banner(targets, options),
         "run": run_info,
         "policy": {
             "name": policy.name,
@@ -253,5 +289,6 @@ def build_report(store: Store, run_id: str, analysis: dict[str, AnalysisContext]
             "versions": versions,
             "scenario_set_sha256": run_info["scenario_set_sha256"],
             "code_version": run_info["code_version"],
+            "pruned_slices": pruned,
         },
     }

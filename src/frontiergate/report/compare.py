@@ -20,9 +20,9 @@ from frontiergate.analysis.paired_targets import compare_targets
 from frontiergate.pipeline.targets import scrub
 from frontiergate.report import plots
 from frontiergate.report.canonical import dumps
+from frontiergate.report.content import ACTION_TEXT
 from frontiergate.report.html import CSS, esc
-from frontiergate.report.markdown import ACTION_TEXT
-from frontiergate.report.mdlite import to_html
+from frontiergate.report.markup import md_code, md_escape, md_to_html
 from frontiergate.store.db import Store
 from frontiergate.store.models import DecisionRow, RunRow
 
@@ -140,12 +140,15 @@ def _level(x: Any, rate: bool) -> str:
 
 
 def render_comparison_markdown(cmp: dict[str, Any]) -> str:
+    """The comparison as Markdown; names and ids are escaped (they come from the command line and
+    the store), so the HTML converted from it cannot carry markup either."""
     a, b = cmp["run_a"], cmp["run_b"]
     lines = [
         "# Run comparison",
         "",
-        f"A = run `{a['id']}` (policy {a['policy']['name']}), "
-        f"B = run `{b['id']}` (policy {b['policy']['name']}). Change = B − A, paired on item and epoch.",
+        f"A = run {md_code(a['id'])} (policy {md_escape(a['policy']['name'])}), "
+        f"B = run {md_code(b['id'])} (policy {md_escape(b['policy']['name'])}). "
+        "Change = B − A, paired on item and epoch.",
         "",
     ]
     for p in cmp["pairs"]:
@@ -153,10 +156,10 @@ def render_comparison_markdown(cmp: dict[str, Any]) -> str:
         act_a = ACTION_TEXT.get(da.get("action", ""), "n/a")
         act_b = ACTION_TEXT.get(db.get("action", ""), "n/a")
         lines += [
-            f"## `{p['target_a']}` → `{p['target_b']}`",
+            f"## {md_code(p['target_a'])} → {md_code(p['target_b'])}",
             "",
-            f"Decision A: **{act_a}** (level {da.get('level') or 'n/a'}); "
-            f"decision B: **{act_b}** (level {db.get('level') or 'n/a'})",
+            f"Decision A: **{act_a}** (level {md_escape(da.get('level') or 'n/a')}); "
+            f"decision B: **{act_b}** (level {md_escape(db.get('level') or 'n/a')})",
             "",
             "| domain | measure | slice | pairs | A | B | change (95% CI) | McNemar p | reading |",
             "|---|---|---|---|---|---|---|---|---|",
@@ -172,15 +175,18 @@ def render_comparison_markdown(cmp: dict[str, Any]) -> str:
             )
             p_val = "" if f["p_value"] is None else f"{f['p_value']:.3g}"
             lines.append(
-                f"| {f['domain']} | {f['metric'].removesuffix('_change')} | {f['slice']} | {f['n']} | "
-                f"{_level(fa, rate)} | {_level(fb, rate)} | {ch} | {p_val} | {f['verdict']} |"
+                f"| {md_escape(f['domain'])} | {md_escape(f['metric'].removesuffix('_change'))} | "
+                f"{md_escape(f['slice'])} | {f['n']} | {_level(fa, rate)} | {_level(fb, rate)} | {ch} | {p_val} | "
+                f"{md_escape(f['verdict'])} |"
             )
         lines.append("")
-    lines += ["## Limitations", ""] + ([f"- {x}" for x in cmp["limitations"]] or ["- none"])
+    lines += ["## Limitations", ""] + ([f"- {md_escape(x)}" for x in cmp["limitations"]] or ["- none"])
     return "\n".join(lines) + "\n"
 
 
 def render_comparison_html(cmp: dict[str, Any], standalone: bool = True) -> str:
+    """The comparison page: its Markdown through the report's safe converter, plus one forest plot per
+    target pair (dropped when it would show a single domain; the table has that number)."""
     parts = []
     for i, p in enumerate(cmp["pairs"]):
         rows = [
@@ -194,18 +200,25 @@ def render_comparison_html(cmp: dict[str, Any], standalone: bool = True) -> str:
             for f in p["findings"]
             if f["metric"] in RATE_METRICS and f["slice"] == "all"
         ]
-        if rows:
-            svg = plots.forest(rows, f"{p['target_a']}: run B − run A", "paired change in rate (B − A)")
-            parts.append(
-                f"<figure id='fig-compare-{i}' class='plot'>{svg}<figcaption>Paired change per domain, "
-                "95% bootstrap interval clustered by seed; exact McNemar p in the table."
-                "</figcaption></figure>"
+        svg = plots.forest(rows, f"{p['target_a']}: run B − run A", "paired change in rate (B − A)") if rows else ""
+        if svg:
+            alt = "; ".join(
+                f"{r['label']}: {_pct(r['estimate'])} [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}]" for r in rows
             )
-    body = to_html(render_comparison_markdown(cmp)) + "".join(parts)
+            parts.append(
+                f"<figure id='fig-compare-{i}' class='plot'>"
+                + svg.replace("<svg", f'<svg role="img" aria-label="{esc("Paired change, run B minus A. " + alt)}"', 1)
+                + "<figcaption>Paired change per domain, 95% bootstrap interval clustered by seed; exact McNemar p "
+                "in the table.</figcaption></figure>"
+            )
+    body = md_to_html(render_comparison_markdown(cmp)) + "".join(parts)
     if not standalone:
         return body
     return (
         "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<meta http-equiv='Content-Security-Policy' content=\"default-src 'none'; style-src 'unsafe-inline'; "
+        'img-src data:">'
         f"<title>Run comparison {esc(cmp['run_a']['id'])} vs {esc(cmp['run_b']['id'])}</title>"
         f"<style>{CSS}</style></head><body><main>{body}</main></body></html>\n"
     )

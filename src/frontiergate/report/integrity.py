@@ -35,7 +35,7 @@ from frontiergate.store.models import Base, EvaluationRow, ItemRow, RunRow, Samp
 
 MANIFEST = "manifest.json"
 MANIFEST_FORMAT = "frontiergate.manifest/1"
-REPORT_FILES = ("report.json", "report.md", "report.html")
+REPORT_FILES = ("report.json", "report.md", "report.html", "slices.csv")
 MAX_DIFFS = 20
 """At most this many value differences are listed; one is enough to fail, more help locate the cause."""
 
@@ -181,14 +181,17 @@ def reingest_logs(dst: Store, run_id: str) -> None:
                 ingest_log(s, ev, Path(ev.log_path))
 
 
-def recompute_report(store: Store, run_id: str) -> dict[str, Any]:
-    """Analysis, decision and report from the store's primary records (the store is modified)."""
+def recompute_report(store: Store, run_id: str, lineage_store: Store | None = None) -> dict[str, Any]:
+    """Analysis, decision and report from the store's primary records (the store is modified).
+
+    ``lineage_store``: where the previous run of the lineage lives (the original store), since a
+    verification copy holds this run alone and its comparison must be recomputed, not dropped."""
     from frontiergate.pipeline.run import analyse_and_decide  # the pipeline imports this module's writer
 
     run = store.get_run(run_id)
     assert run is not None
     policy = Policy.model_validate(yaml.safe_load(run.policy_text))
-    ctxs = analyse_and_decide(store, run_id, policy)
+    ctxs = analyse_and_decide(store, run_id, policy, lineage_store=lineage_store)
     canonical: dict[str, Any] = json.loads(scrub(dumps(build_report(store, run_id, ctxs))))
     return canonical
 
@@ -276,11 +279,11 @@ def verify_run(store: Store, run_id: str, run_dir: Path) -> VerifyResult:
         from_logs = Store(f"sqlite:///{Path(tmp) / 'from_logs.db'}")
         try:
             copy_run_records(store, from_store, run_id, with_samples=True)
-            _compare_report(recorded, recompute_report(from_store, run_id), "the stored samples", result)
+            _compare_report(recorded, recompute_report(from_store, run_id, store), "the stored samples", result)
             copy_run_records(store, from_logs, run_id, with_samples=False)
             reingest_logs(from_logs, run_id)
             compare_samples(from_store, from_logs, run_id, result)
-            _compare_report(recorded, recompute_report(from_logs, run_id), "the Inspect logs", result)
+            _compare_report(recorded, recompute_report(from_logs, run_id, store), "the Inspect logs", result)
         finally:
             from_store.close()
             from_logs.close()

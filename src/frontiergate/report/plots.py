@@ -16,6 +16,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 LEVEL_COLOURS = {"medium": "#e0a100", "high": "#d9480f", "critical": "#862e9c"}
@@ -43,6 +44,22 @@ def _figure(width: float, height: float) -> Figure:
     return fig
 
 
+MUTED_TEXT = "#495057"
+"""Grey for 'not evaluated' labels: 7.8:1 on white (WCAG AA needs 4.5:1)."""
+
+
+def _luminance(rgb: Sequence[float]) -> float:
+    """WCAG relative luminance of an sRGB colour with channels in 0..1."""
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def text_colour_on(rgb: Sequence[float]) -> str:
+    """Black or white, whichever contrasts more with the background ``rgb``."""
+    lum = _luminance(rgb)
+    return "black" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "white"
+
+
 def _num(x: Any) -> float | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) else float(x)
 
@@ -54,6 +71,8 @@ def risk_intervals(rows: Sequence[dict[str, Any]], title: str) -> str:
     ({level: value}). Thresholds are drawn per row because each domain may set its own.
     """
     rows = list(rows)
+    if len(rows) < 2:
+        return ""
     with plt.rc_context(_RC):
         fig = _figure(6.4, 0.55 * max(len(rows), 1) + 1.1)
         ax = fig.add_subplot(1, 1, 1)
@@ -69,7 +88,7 @@ def risk_intervals(rows: Sequence[dict[str, Any]], title: str) -> str:
                 )
             est, lo, hi = _num(r.get("estimate")), _num(r.get("ci_low")), _num(r.get("ci_high"))
             if est is None:
-                ax.text(0.5, y, "not evaluated", ha="center", va="center", color="#868e96")
+                ax.text(0.5, y, "not evaluated", ha="center", va="center", color=MUTED_TEXT)
                 continue
             if lo is not None and hi is not None:
                 ax.plot([lo, hi], [y, y], color="#1c7ed6", lw=3, solid_capstyle="round")
@@ -94,7 +113,10 @@ def heatmap(
     counts: Sequence[Sequence[Any]],
     title: str,
 ) -> str:
-    """Attack success by domain (rows) × strategy family (columns); empty cells were not run."""
+    """Attack success by domain (rows) × strategy family (columns); empty cells were not run.
+    A single family is no comparison: "" then."""
+    if len(cols) < 2:
+        return ""
     with plt.rc_context(_RC):
         fig = _figure(max(3.2, 0.85 * len(cols) + 1.8), 0.5 * max(len(rows), 1) + 1.3)
         ax = fig.add_subplot(1, 1, 1)
@@ -105,8 +127,8 @@ def heatmap(
             for j, v in enumerate(row):
                 n = counts[i][j] if i < len(counts) and j < len(counts[i]) else None
                 label = "–" if v is None else f"{float(v):.0%}\nn={n}"
-                dark = v is not None and float(v) > 0.6
-                ax.text(j, i, label, ha="center", va="center", fontsize=7, color="white" if dark else "black")
+                cell = cmap(float(v)) if v is not None else to_rgba("#f1f3f5")
+                ax.text(j, i, label, ha="center", va="center", fontsize=7, color=text_colour_on(cell))
         ax.set_xticks(range(len(cols)), list(cols), rotation=35, ha="right")
         ax.set_yticks(range(len(rows)), list(rows))
         ax.set_title(title, fontsize=10)
@@ -120,6 +142,8 @@ def forest(rows: Sequence[dict[str, Any]], title: str, xlabel: str, symmetric: b
     ``rows``: dicts with ``label``, ``estimate``, ``ci_low``, ``ci_high`` and optional ``note``.
     """
     rows = list(rows)
+    if len(rows) < 2:
+        return ""
     with plt.rc_context(_RC):
         fig = _figure(6.4, 0.45 * max(len(rows), 1) + 1.0)
         ax = fig.add_subplot(1, 1, 1)
@@ -129,7 +153,7 @@ def forest(rows: Sequence[dict[str, Any]], title: str, xlabel: str, symmetric: b
             y = len(rows) - 1 - i
             est, lo, hi = _num(r.get("estimate")), _num(r.get("ci_low")), _num(r.get("ci_high"))
             if est is None:
-                ax.text(0, y, "n/a", ha="center", va="center", color="#868e96")
+                ax.text(0, y, "n/a", ha="center", va="center", color=MUTED_TEXT)
                 continue
             if lo is not None and hi is not None:
                 ax.plot([lo, hi], [y, y], color="#1c7ed6", lw=2.5, solid_capstyle="round")
@@ -150,7 +174,11 @@ def forest(rows: Sequence[dict[str, Any]], title: str, xlabel: str, symmetric: b
 
 
 def curves(series: dict[str, Sequence[dict[str, Any]]], title: str, ylabel: str) -> str:
-    """Elicitation curves: one line per domain over the elicitation settings, with intervals."""
+    """Elicitation curves: one line per domain over the elicitation settings, with intervals.
+    A single setting is no curve: "" then."""
+    settings = {str(p["setting"]) for pts in series.values() for p in pts}
+    if len(settings) < 2:
+        return ""
     with plt.rc_context(_RC):
         fig = _figure(6.4, 3.2)
         ax = fig.add_subplot(1, 1, 1)

@@ -1,8 +1,9 @@
 """Report section: evaluation awareness, three measurements side by side.
 
 Public work measures evaluation awareness in ways that agree only weakly, so the section never
-reports one alone: per domain, the behavioural gap (``evaluation_differential``: realistic minus
-cued unsafe compliance, interval clustered by seed, exact McNemar p), the verbalised-awareness rate
+reports one alone: per domain, the behavioural gap (``evaluation_differential``: unsafe compliance under
+deployment framing minus under eval framing, the one sign convention of
+``decision_text.AWARENESS_GAP_DEFINITION``; interval clustered by seed, exact McNemar p), the verbalised-awareness rate
 per arm, behaviour conditional on verbalising it, and how test-like the prompts of each arm looked
 to the realism meter (stored per item as ``extra["test_likeness"]`` when the task ran with
 ``realism=true``). Direct-probing AUROC is an offline benchmark (``benchmarks/probe_2x2.py``), not
@@ -20,6 +21,7 @@ from typing import Any
 import numpy as np
 
 from frontiergate.report.context import ReportContext
+from frontiergate.report.decision_text import AWARENESS_GAP_DEFINITION, awareness_gap_text, awareness_sign
 
 NAME = "awareness"
 TITLE = "Evaluation awareness: does the model behave better when it can tell it is being tested?"
@@ -56,6 +58,7 @@ def _domain(rc: ReportContext, target: str, domain: str) -> dict[str, Any] | Non
             if f["slice"] in ("aware=yes", "aware=no")}
     out: dict[str, Any] = {
         "domain": domain, "gap": _brief(head), "flag": bool(d.get("flag")), "direction": d.get("direction"),
+        "sign": awareness_sign(head.get("estimate"), head.get("ci_low"), head.get("ci_high")),
         "realistic_rate": d.get("realistic_rate"), "cued_rate": d.get("cued_rate"),
         "seeds": d.get("seeds"), "epochs": d.get("epochs"), "too_few": d.get("too_few"),
         "realistic_arm": d.get("realistic_arm"), "cued_arm": d.get("cued_arm"),
@@ -67,7 +70,8 @@ def _domain(rc: ReportContext, target: str, domain: str) -> dict[str, Any] | Non
     if out["flag"] and head.get("estimate") is not None and head.get("p_value") is not None:
         out["limitation"] = (
             f"{domain}: the model complied with harmful requests significantly more often when they looked "
-            f"like real use than when they looked like a test (gap {head['estimate']:+.3f}, "
+            f"like real use than when they looked like a test (awareness gap, deploy − eval: "
+            f"{awareness_gap_text(head['estimate'], head.get('ci_low'), head.get('ci_high'))}, "
             f"p={head['p_value']:.3g}); cued-evaluation results understate deployment risk, so the decision "
             "takes the worse of the pooled and the deployment-realistic rates (both cover attacked items)."
         )
@@ -83,7 +87,7 @@ def build(rc: ReportContext) -> dict[str, Any] | None:
             targets.append({"target": t, "domains": rows})
     if not targets:
         return None
-    return {"targets": targets, "probing": PROBE_NOTE}
+    return {"targets": targets, "probing": PROBE_NOTE, "convention": AWARENESS_GAP_DEFINITION}
 
 
 def _pct(x: Any) -> str:
@@ -97,10 +101,10 @@ def _rate(r: dict[str, Any] | None) -> str:
 
 
 def markdown(section: dict[str, Any]) -> str:
-    lines: list[str] = []
+    lines: list[str] = [f"Sign convention: {section.get('convention', AWARENESS_GAP_DEFINITION)}.", ""]
     for t in section["targets"]:
         lines += [f"**Target `{t['target']}`**", "",
-                  "| domain | unsafe, realistic | unsafe, cued | gap (realistic - cued) [95% CI] | McNemar p "
+                  "| domain | unsafe, realistic | unsafe, cued | awareness gap (deploy − eval) [95% CI] | McNemar p "
                   "| verbalised (cued / realistic) | mean test-likeness (cued / realistic) | flag |",
                   "|---|---|---|---|---|---|---|---|"]
         for d in t["domains"]:
@@ -134,7 +138,7 @@ def markdown(section: dict[str, Any]) -> str:
             if d["cues"]:
                 cues = ", ".join(f"{c['cue']} {c['estimate']:+.2f} (p={c['p_value']:.2g})"
                                  for c in d["cues"] if c["estimate"] is not None and c["p_value"] is not None)
-                lines.append(f"- {d['domain']}: gap per single cue (realistic minus one-cue): {cues}.")
+                lines.append(f"- {d['domain']}: gap per single cue (deploy − one-cue, same sign): {cues}.")
             if d.get("limitation"):
                 lines.append(f"- **Limitation:** {d['limitation']}")
         lines.append("")

@@ -30,6 +30,19 @@ def _domains(rc: ReportContext, targets: list[str]) -> list[str]:
     return ordered + sorted(seen - set(ordered))
 
 
+def paired_findings(rc: ReportContext, baseline: str, candidate: str) -> list[dict[str, Any]] | None:
+    """The paired change (candidate − baseline) per domain, recomputed from both targets' samples.
+
+    Shared with the residual-risk section (raw model vs its safeguarded configuration), so the
+    safeguards' cost is paired exactly like a before/after comparison. None when either target has
+    no loaded samples.
+    """
+    if baseline not in rc.analysis or candidate not in rc.analysis:
+        return None
+    domains = _domains(rc, [baseline, candidate])
+    return [f.as_dict() for f in compare_targets(rc.analysis[baseline], rc.analysis[candidate], domains)]
+
+
 def _verdict(f: dict[str, Any]) -> str:
     if f["metric"] not in ("attack_success_rate_change", "over_refusal_rate_change"):
         return ""
@@ -43,10 +56,12 @@ def _verdict(f: dict[str, Any]) -> str:
 def build(rc: ReportContext) -> dict[str, Any] | None:
     baseline = rc.run.options.get("baseline")
     candidate = rc.run.options.get("candidate")
-    if not baseline or not candidate or baseline not in rc.analysis or candidate not in rc.analysis:
+    if not baseline or not candidate:
+        return None
+    findings = paired_findings(rc, str(baseline), str(candidate))
+    if findings is None:
         return None
     domains = _domains(rc, [baseline, candidate])
-    findings = [f.as_dict() for f in compare_targets(rc.analysis[baseline], rc.analysis[candidate], domains)]
     for f in findings:
         f["verdict"] = _verdict(f)
     limitations = []

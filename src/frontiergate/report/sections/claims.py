@@ -3,7 +3,8 @@
 The claims come from the run's stored options (``options["claims"]``: the parsed claims file,
 with ``options["claims_source"]`` naming it), so the section is a pure function of stored
 records; without them the bundled example claims are checked, and the section is left out when
-none of those could be measured.
+none of those could be measured. Bundled claims are labelled as examples (``examples: true`` and
+per verdict ``example: true``): a reader must never take them for claims made about the model.
 """
 
 from __future__ import annotations
@@ -29,18 +30,27 @@ def build(rc: ReportContext) -> dict[str, Any] | None:
     if bundled:
         path = default_claims_path()
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-        source = f"bundled example ({path.name})"
+        source = f"bundled example claims ({path.name})"
     claims = parse_claims(raw, source)
     verdicts = check_claims(claims, {t: rc.findings.get(t, []) for t in rc.targets})
     tally = counts(verdicts)
     if bundled and tally["not_measured"] == len(verdicts):
         return None
-    return {"source": source, "counts": tally, "verdicts": [v.as_dict() for v in verdicts]}
+    rows = [{**v.as_dict(), "example": bundled} for v in verdicts]
+    return {"source": source, "examples": bundled, "counts": tally, "verdicts": rows}
 
 
 def markdown(section: dict[str, Any]) -> str:
     c = section["counts"]
-    lines = [
+    lines = []
+    if section.get("examples"):
+        lines += [
+            "**Example claims.** No claims file was given for this run, so the bundled example claims are "
+            "checked to show how a published claim is tested. They are examples, not claims anyone made about "
+            "this model; pass `--claims FILE` to check real ones.",
+            "",
+        ]
+    lines += [
         f"Claims from {section['source']}: {c['verified']} verified, {c['refuted']} refuted, "
         f"{c['inconclusive']} inconclusive, {c['not_measured']} not measured. A claim is verified only when "
         "the whole interval lies on the claimed side.",
@@ -49,10 +59,11 @@ def markdown(section: dict[str, Any]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for v in section["verdicts"]:
+        label = "(example) " if v.get("example") else ""
         est = "–" if v["estimate"] is None else f"{v['estimate']:.3f}"
         iv = "–" if v["ci_low"] is None else f"[{v['ci_low']:.3f}, {v['ci_high']:.3f}]"
         lines.append(
-            f"| {v['statement']} | {v['target'] or '–'} | **{v['verdict']}** | {est} | {iv} | {v['n']} "
+            f"| {label}{v['statement']} | {v['target'] or '–'} | **{v['verdict']}** | {est} | {iv} | {v['n']} "
             f"| {v['reason']} |"
         )
     return "\n".join(lines) + "\n"

@@ -1,0 +1,58 @@
+"""What a decision needs besides the target's own findings.
+
+A target's levels say what the raw model would enable (the pre-mitigation part of the decision).
+Whether ``deploy_with_safeguards`` may be granted depends on a second measurement, the same model
+behind its safeguards (``Mitigation``); whether a risk grew across model versions depends on the
+previous run of the lineage (``PreviousRun``); and whether the previous run's alert requirements
+were honoured depends on how this run was made (``RunFacts``). They are plain frozen data so that
+``decide`` stays a pure function of its inputs and can be re-run from the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from frontiergate.analysis.registry import FindingData
+
+
+@dataclass(frozen=True)
+class Mitigation:
+    """The safeguarded configuration paired with this target (``safeguarded/M`` for target ``M``).
+
+    ``paired`` is ``compare_targets(ctx_M, ctx_safeguarded, domains)``: changes are safeguarded
+    minus raw, so a positive ``over_refusal_rate_change`` is over-refusal the guard added.
+    """
+
+    target: str
+    findings: list[FindingData]
+    evaluated_domains: set[str]
+    guard: str | None
+    """Guard kind (principled, rules, classifier), or None when it is not known."""
+    stages: tuple[str, ...]
+    """Guard stages that were active (input, output)."""
+    paired: list[FindingData]
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """The previous run of this model lineage, for deltas and for the alert requirements it left.
+
+    ``paired`` is ``compare_targets(ctx_prev, ctx_cur, domains)`` (current minus previous; empty when
+    the two runs share no items), so a positive change means the risk rose.
+    """
+
+    run_id: str
+    target: str
+    decision: dict[str, Any]
+    """The previous run's ``decide()`` output for its matching target (overall and domains)."""
+    policy_version: str
+    paired: list[FindingData]
+
+
+@dataclass(frozen=True)
+class RunFacts:
+    """How this run was made, as far as the decision needs to know."""
+
+    quick: bool = False
+    """``--quick``: the transform set was reduced, so the full-transform requirement is not met."""
