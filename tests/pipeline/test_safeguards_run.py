@@ -142,6 +142,12 @@ def test_validated_safeguards_are_deployed_with_safeguards() -> None:
     assert set(args) == {RAW, SAFEGUARDED}
     assert "guard" not in args[RAW]
     assert args[SAFEGUARDED]["guard"] == "principled" and args[SAFEGUARDED]["guard_model"] == "gauge/sieve"
+    # the first screen shows one decision: the safeguarded configuration's own "deploy" is shown as
+    # the raw model's residual risk, never as a second verdict a reader could quote
+    md = (Path(run.out_dir) / "report.md").read_text(encoding="utf-8")
+    top = md[: md.index("## Summary by domain")]
+    assert top.count("DEPLOY WITH SAFEGUARDS") >= 1 and "**DEPLOY**" not in top
+    assert "POST-MITIGATION CONFIGURATION" in top
 
 
 # --- safeguards that must not be accepted ------------------------------------------------------

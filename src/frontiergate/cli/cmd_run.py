@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from frontiergate.errors import FrontiergateError
@@ -98,12 +99,26 @@ def key_figure(metric: str, f: dict[str, Any]) -> str:
 
 
 def print_summary(result: Any) -> None:
+    from frontiergate.report.plain import safeguard_pairs
+
     report = result.report
+    if report.get("banner"):  # the same words the reports open with: a pipeline check is no decision
+        console.print(f"[bold yellow]{escape(str(report['banner']))}[/bold yellow]")
+    covered = {
+        guarded: raw
+        for raw, guarded in safeguard_pairs(
+            [t["model"] for t in report["targets"]], dict(report["run"].get("options") or {})
+        )
+    }
     for t in report["targets"]:
         ov = t["decision"].get("overall", {})
+        verdict = (
+            f"post-mitigation configuration of {covered[t['model']]} (its residual risk; not a decision of its own)"
+            if t["model"] in covered
+            else ACTION_TEXT.get(ov.get("action", ""), "n/a")
+        )
         table = Table(
-            title=f"{t['model']}: {ACTION_TEXT.get(ov.get('action', ''), 'n/a')} "
-            f"(level {ov.get('level') or 'n/a'}, {ov.get('status')})",
+            title=f"{t['model']}: {verdict} (level {ov.get('level') or 'n/a'}, {ov.get('status')})",
             show_lines=False,
         )
         for col in ("domain", "status", "level", "action", "key figure"):

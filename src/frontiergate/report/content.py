@@ -38,6 +38,7 @@ from frontiergate.report.figures import (
     heatmap_figures,
     risk_figure,
 )
+from frontiergate.report.plain import safeguard_pairs
 from frontiergate.report.sections.registry import section_modules
 
 ACTION_TEXT = {
@@ -175,9 +176,40 @@ def _governance_lines(ov: dict[str, Any], report: dict[str, Any]) -> list[Block]
     return out
 
 
+def _residual_card(ti: int, t: dict[str, Any], raw: str) -> Block:
+    """The card of a safeguarded configuration run beside its raw model: its own "deploy" is not a
+    decision (the raw model's card carries it, gated on these results), so it is not shown as one."""
+    ov = t["decision"].get("overall", {}) or {}
+    inner: list[Block] = [
+        Para(txt(Span(t["model"], "code"), f" ({t['role']})")),
+        Para(txt("POST-MITIGATION CONFIGURATION"), css="verdict"),
+        Para(
+            txt(
+                "Residual risk level ",
+                Span(str(ov.get("level") or "n/a"), "strong"),
+                f" · status {ov.get('status')} · confidence {ov.get('confidence')}. These results are ",
+                Span(raw, "code"),
+                "'s residual risk behind its safeguards and feed its decision above; they are not a "
+                "deployment decision of their own.",
+            )
+        ),
+        Para(txt(Span("Numbers and samples behind these results", href=f"#results-{ti}"))),
+    ]
+    return Card(css="decision action-residual", target=t["model"], blocks=tuple(inner))
+
+
 def summary_blocks(report: dict[str, Any]) -> list[Block]:
     cards: list[Block] = []
+    covered = {
+        guarded: raw
+        for raw, guarded in safeguard_pairs(
+            [t["model"] for t in report["targets"]], dict(report["run"].get("options") or {})
+        )
+    }
     for ti, t in enumerate(report["targets"]):
+        if t["model"] in covered:
+            cards.append(_residual_card(ti, t, covered[t["model"]]))
+            continue
         ov = t["decision"].get("overall", {}) or {}
         action = str(ov.get("action") or "")
         inner: list[Block] = [

@@ -64,6 +64,11 @@ def _observed(rc: ReportContext, target: str, name: str, d: dict[str, Any]) -> t
     return "; ".join(parts), counts
 
 
+def _one_line(text: Any) -> str:
+    """Policy prose as one line: YAML block scalars end in newlines, which would split a paragraph."""
+    return " ".join(str(text or "").split()).rstrip(".")
+
+
 def _scenario_text(rc: ReportContext, name: str, d: dict[str, Any]) -> tuple[str, list[str]]:
     scenarios = threat_scenarios(d, rc.policy, name)
     named = {str(c.get("scenario")) for c in d.get("criteria") or [] if c.get("scenario")}
@@ -73,14 +78,15 @@ def _scenario_text(rc: ReportContext, name: str, d: dict[str, Any]) -> tuple[str
     chosen = [s for s in scenarios if s.get("id") in named] or scenarios
     if chosen:
         text = "; ".join(
-            f"threat scenario '{s.get('id')}': {s.get('harm')} (actor: {s.get('actor')}; "
-            f"enabled by: {s.get('enabler')})"
+            f"threat scenario '{s.get('id')}': {_one_line(s.get('harm'))} (actor: {_one_line(s.get('actor'))}; "
+            f"enabled by: {_one_line(s.get('enabler'))})"
             for s in chosen
         )
         return f"Read against the {text}", [str(s.get("id")) for s in chosen]
     dom = rc.policy.domains.get(name)
     if dom is not None and dom.description:
-        return f"No threat scenario is declared; read against the domain's description ({dom.description})", []
+        described = _one_line(dom.description)
+        return f"No threat scenario is declared; read against the domain's description ({described})", []
     return "No threat scenario or description is declared, so the result is read against the thresholds only", []
 
 
