@@ -22,10 +22,11 @@ install_offline_token_counter()
 
 @modelapi(name="frontiergate")
 def frontiergate_models() -> Any:
-    """``frontiergate/gemma-3-270m``: the embedded default, run in-process."""
-    from frontiergate.models.embedded import EmbeddedGemmaAPI
+    """``frontiergate/<name>``: the embedded models, run in-process (``gemma-3-270m``, the default, and
+    ``qwen2.5-coder-0.5b-instruct``; see ``models/card.py``)."""
+    from frontiergate.models.embedded import EmbeddedModelAPI
 
-    return EmbeddedGemmaAPI
+    return EmbeddedModelAPI
 
 
 @modelapi(name="safeguarded")

