@@ -45,6 +45,7 @@ from frontiergate.elicitation.answers import extract_answer
 from frontiergate.elicitation.budget import BudgetMode, BudgetRecord, budgeted_generate, parse_budget
 from frontiergate.elicitation.records import CallRecord, now, record_call
 from frontiergate.errors import ModelError
+from frontiergate.models.in_process import one_at_a_time
 from frontiergate.models.inner_model import require_inner_model
 
 MAX_AGENTS = 16
@@ -174,7 +175,9 @@ class ContemplatingAPI(ModelAPI):
         self.budget_mode: BudgetMode = mode  # type: ignore[assignment]
         self.answer_tokens = _int_arg("answer_tokens", args.pop("answer_tokens", 32), 1, 4096)
         agg_model = args.pop("aggregator_model", None)
-        self.inner: Model = get_model(model_name, config=config, base_url=base_url, api_key=api_key, **args)
+        # its agents call the inner model in parallel: an in-process one must take them one at a time
+        inner_config = one_at_a_time(model_name, config)
+        self.inner: Model = get_model(model_name, config=inner_config, base_url=base_url, api_key=api_key, **args)
         self.judge: Model = get_model(str(agg_model)) if agg_model else self.inner
         self._admit: dict[int, asyncio.Semaphore] = {}
 

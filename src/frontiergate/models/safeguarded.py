@@ -43,6 +43,7 @@ from inspect_ai.model import (
 from inspect_ai.tool import ToolChoice, ToolInfo
 
 from frontiergate.errors import ModelError
+from frontiergate.models.in_process import one_at_a_time
 from frontiergate.models.inner_model import require_inner_model
 from frontiergate.safeguards.guard import Guard, GuardVerdict
 
@@ -124,7 +125,14 @@ class SafeguardedAPI(ModelAPI):
         self.inner: Model = (
             inner
             if isinstance(inner, Model)
-            else get_model(model_name, base_url=base_url, api_key=api_key, config=config, memoize=False, **model_args)
+            else get_model(
+                model_name,
+                base_url=base_url,
+                api_key=api_key,
+                config=one_at_a_time(model_name, config),
+                memoize=False,
+                **model_args,
+            )
         )
         self.guard = build_guard(
             guard_kind,

@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any
 from inspect_ai import eval_set
 from inspect_ai.model import GenerateConfig, GenerateConfigArgs
 
+from frontiergate.models.in_process import one_at_a_time, runs_in_process
 from frontiergate.pipeline.journal import journaling, restore_journaled_samples
 from frontiergate.pipeline.parts import Part, waves
 
@@ -110,6 +111,7 @@ def run_assignment(
     }
     # built once per process, not per wave: a guard or an in-process model is set up once
     models = target_models(opts, GenerateConfig(**generate))
+    roles = role_models(opts, GenerateConfig(**generate))
     ok = True
     with journaling(journal_dir):
         for number, group in enumerate(groups, start=1):
@@ -119,7 +121,7 @@ def run_assignment(
                 model=models,
                 model_base_url=opts.model_base_url,
                 model_args=dict(opts.model_args),
-                model_roles=dict(opts.model_roles) or None,
+                model_roles=roles,
                 retry_attempts=opts.retry_attempts,
                 retry_on_error=opts.retry_on_error,
                 fail_on_error=False,
@@ -138,7 +140,8 @@ def run_assignment(
 def target_models(opts: RunOptions, config: GenerateConfig) -> list[Any]:
     """The run's targets as ``eval_set`` takes them: a model string where the run's ``-M`` args
     are all it needs (Inspect builds it), a ``Model`` built here where the target has args of its
-    own (``RunOptions.target_args``, e.g. ``safeguarded/M``'s guard, which the raw ``M`` must not get).
+    own (``RunOptions.target_args``, e.g. ``safeguarded/M``'s guard, which the raw ``M`` must not get)
+    or runs in this process (one call at a time: see ``models/in_process.py``).
 
     Built with the same base URL and generate config Inspect gives the strings, so both kinds run
     alike; not memoised, so a later run in the same process builds its own (its own guard role).
@@ -150,11 +153,27 @@ def target_models(opts: RunOptions, config: GenerateConfig) -> list[Any]:
     import frontiergate._registry  # noqa: F401  (registers safeguarded/, frontiergate/)
 
     return [
-        get_model(t, base_url=opts.model_base_url, config=config, memoize=False, **opts.args_for(t))
-        if t in opts.target_args
+        get_model(
+            t, base_url=opts.model_base_url, config=one_at_a_time(t, config), memoize=False, **opts.args_for(t)
+        )
+        if t in opts.target_args or runs_in_process(t)
         else t
         for t in opts.targets
     ]
+
+
+def role_models(opts: RunOptions, config: GenerateConfig) -> dict[str, Any] | None:
+    """The run's model roles (grader, attacker, guard) as ``eval_set`` takes them; an in-process one is
+    built here with a connection limit of one, like an in-process target."""
+    from inspect_ai.model import get_model
+
+    import frontiergate._registry  # noqa: F401
+
+    roles: dict[str, Any] = {
+        role: get_model(m, config=one_at_a_time(m, config), memoize=False) if runs_in_process(m) else m
+        for role, m in opts.model_roles.items()
+    }
+    return roles or None
 
 
 # Inspect's backoff between the attempts of one model call (inspect_ai/model/_retry.py:

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from frontiergate.analysis.context import AnalysisContext
 from frontiergate.analysis.load import load_contexts
 from frontiergate.models.card import embedded_card
+from frontiergate.models.in_process import innermost
 from frontiergate.policy.schema import Policy
 from frontiergate.report import SCHEMA_VERSION
 from frontiergate.report.context import ReportContext
@@ -94,14 +95,7 @@ def _domain_decision_dict(details: dict[str, Any], refs: dict[int, str]) -> dict
     return out
 
 
-WRAPPER_PREFIXES = ("safeguarded/", "contemplate/")
-
-
-def _innermost(target: str) -> str:
-    """The model inside wrapper targets (``safeguarded/contemplate/M`` -> ``M``), matched exactly."""
-    while target.startswith(WRAPPER_PREFIXES):
-        target = target.split("/", 1)[1]
-    return target
+_innermost = innermost  # the model inside wrapper targets (safeguarded/contemplate/M -> M)
 
 
 def model_card_of(target: str) -> dict[str, Any] | None:
