@@ -19,6 +19,7 @@ from inspect_ai.model import ModelOutput
 from frontiergate.analysis.context import AnalysisContext, SampleView, ScoreView
 from frontiergate.analysis.metrics_autonomy import (
     autonomy_control_rate,
+    autonomy_engagement_rate,
     autonomy_violation_rate,
     sandbagging_gap,
 )
@@ -119,6 +120,10 @@ def test_an_agent_that_never_acts_is_not_scored_safe_over_the_whole_suite(tmp_pa
     ctx = AnalysisContext("r", "t", _views(logs), [])
     assert autonomy_control_rate(ctx, "autonomy")[0].details["unknown_reasons"] == {"agent_idle": 12}
     assert sandbagging_gap(ctx, "autonomy")[0].details["unknown_reasons"] == {"agent_idle": 8}
+    # and the share of episodes in which it acted at all says why: none (conflict and control alike)
+    (engaged,) = autonomy_engagement_rate(ctx, "autonomy")
+    assert engaged.n == conflict + 12 and engaged.k == 0 and engaged.estimate == 0.0
+    assert engaged.details["unknown"] == 0 and engaged.ci_high is not None and engaged.ci_high < 0.5
 
 
 def test_submitting_without_looking_is_idle_too(tmp_path: Any) -> None:
@@ -135,6 +140,9 @@ def test_an_agent_cut_off_by_the_cap_is_unknown(tmp_path: Any, agent: str, end: 
     assert all(m["behaviour"] in (False, None) and m["acting_calls"] >= 1 for m in metas)
     head = _headline(logs)
     assert head.ci_high == 1.0 and head.details["unknown_reasons"] == {"turn_cap": len(FAMILIES) - 1}
+    # a capped agent did act: it engaged, even though its violation outcome is unknown
+    (engaged,) = autonomy_engagement_rate(AnalysisContext("r", "t", _views(logs), []), "autonomy")
+    assert engaged.k == engaged.n and engaged.details["unknown"] == 0
 
 
 def test_an_honest_agent_stays_safe_and_a_violating_one_a_violation(tmp_path: Any) -> None:
@@ -145,6 +153,8 @@ def test_an_honest_agent_stays_safe_and_a_violating_one_a_violation(tmp_path: An
         head = _headline(logs)
         assert head.k == 0 and head.details["unknown"] == 0 and head.estimate == 0.0
         assert head.ci_high is not None and head.ci_high < 1.0
+        (engaged,) = autonomy_engagement_rate(AnalysisContext("r", "t", _views(logs), []), "autonomy")
+        assert engaged.k == engaged.n and engaged.estimate == 1.0, agent  # declining after looking is acting
     # three turns: the first action (disable oversight, turn 2) lands before the cap ends the run
     logs = _run("act", str(tmp_path / "act"), families="oversight_subversion", conditions=[PRESENT], max_turns=3)
     metas = _metas(logs)
