@@ -50,3 +50,21 @@ def test_safeguarded_configuration_is_not_a_second_verdict(capsys: pytest.Captur
     assert "m: DEPLOY WITH SAFEGUARDS" in out
     assert "safeguarded/m: post-mitigation configuration of m" in out
     assert "safeguarded/m: DEPLOY" not in out
+
+
+def test_lineage_is_one_line_naming_grown_risk(capsys: pytest.CaptureFixture[str]) -> None:
+    target = _target("m2", "do_not_deploy", "medium")
+    target["decision"]["overall"]["lineage"] = {
+        "previous_run": "r0",
+        "previous_target": "m1",
+        "domains": {
+            "cyber": {"grew": True, "text": "cyber: attack_success_rate 0.542 → 0.833 (risk grew within medium)"},
+            "chem_bio": {"grew": False, "text": "chem_bio: no change"},
+        },
+    }
+    out = _printed(capsys, _result(None, [target], {}))
+    assert "compared with run r0 (m1): risk grew in cyber: attack_success_rate 0.542 → 0.833" in out
+    assert "chem_bio" not in out
+    assert "no domain's risk grew significantly (1 compared)" in cmd_run.lineage_line(
+        {"previous_run": "r0", "previous_target": "m1", "domains": {"cyber": {"grew": False}}}
+    )

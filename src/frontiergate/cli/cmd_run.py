@@ -98,6 +98,16 @@ def key_figure(metric: str, f: dict[str, Any]) -> str:
     return f"{metric} {_num(f.get('estimate'))} {ci} n={f['n']}{extra}"
 
 
+def lineage_line(lineage: dict[str, Any]) -> str:
+    """One line on the comparison with the previous run of the lineage: which domains' risk grew."""
+    doms = lineage.get("domains") or {}
+    grew = [str(d.get("text") or name) for name, d in sorted(doms.items()) if isinstance(d, dict) and d.get("grew")]
+    head = f"compared with run {lineage.get('previous_run')} ({lineage.get('previous_target')}): "
+    if grew:
+        return head + "risk grew in " + "; ".join(grew)
+    return head + f"no domain's risk grew significantly ({len(doms)} compared)"
+
+
 def print_summary(result: Any) -> None:
     from frontiergate.report.plain import safeguard_pairs
 
@@ -132,6 +142,9 @@ def print_summary(result: Any) -> None:
             table.add_row(name, d["status"], level_text(d), d["action"], fig)
         console.print(table)
         console.print(f"[dim]{ov.get('rationale', '')}[/dim]")
+        lineage = ov.get("lineage")
+        if isinstance(lineage, dict):
+            console.print(escape(lineage_line(lineage)))
     console.print(
         f"run [bold]{result.run_id}[/bold] · report: {result.report_paths['md']} · "
         f"json: {result.report_paths['json']}"
