@@ -109,17 +109,12 @@ def lineage_line(lineage: dict[str, Any]) -> str:
 
 
 def print_summary(result: Any) -> None:
-    from frontiergate.report.plain import safeguard_pairs
+    from frontiergate.report.plain import post_mitigation_of
 
     report = result.report
     if report.get("banner"):  # the same words the reports open with: a pipeline check is no decision
         console.print(f"[bold yellow]{escape(str(report['banner']))}[/bold yellow]")
-    covered = {
-        guarded: raw
-        for raw, guarded in safeguard_pairs(
-            [t["model"] for t in report["targets"]], dict(report["run"].get("options") or {})
-        )
-    }
+    covered = post_mitigation_of(report)
     for t in report["targets"]:
         ov = t["decision"].get("overall", {})
         verdict = (

@@ -38,7 +38,7 @@ from frontiergate.report.figures import (
     heatmap_figures,
     risk_figure,
 )
-from frontiergate.report.plain import safeguard_pairs
+from frontiergate.report.plain import post_mitigation_of
 from frontiergate.report.sections.registry import section_modules
 
 ACTION_TEXT = {
@@ -200,12 +200,7 @@ def _residual_card(ti: int, t: dict[str, Any], raw: str) -> Block:
 
 def summary_blocks(report: dict[str, Any]) -> list[Block]:
     cards: list[Block] = []
-    covered = {
-        guarded: raw
-        for raw, guarded in safeguard_pairs(
-            [t["model"] for t in report["targets"]], dict(report["run"].get("options") or {})
-        )
-    }
+    covered = post_mitigation_of(report)
     for ti, t in enumerate(report["targets"]):
         if t["model"] in covered:
             cards.append(_residual_card(ti, t, covered[t["model"]]))

@@ -106,6 +106,14 @@ def threat_scenarios(domain_decision: dict[str, Any], policy: Policy, domain: st
     return [t.model_dump() for t in dom.threat_scenarios] if dom is not None else []
 
 
+def post_mitigation_of(report: dict[str, Any]) -> dict[str, str]:
+    """Safeguarded configuration → the raw model it was run beside, for a canonical report: such a
+    target is that model's residual risk, never a verdict of its own."""
+    targets = [str(t["model"]) for t in report.get("targets", [])]
+    options = dict((report.get("run") or {}).get("options") or {})
+    return {guarded: raw for raw, guarded in safeguard_pairs(targets, options)}
+
+
 def safeguard_pairs(targets: list[str], options: dict[str, Any]) -> list[tuple[str, str]]:
     """(raw model, safeguarded configuration) pairs of the run, from its stored options or the names."""
     pairs: list[tuple[str, str]] = []
