@@ -98,8 +98,13 @@ def test_parallel_agents_cost_one_delay_not_n() -> None:
 def test_llm_aggregator_adds_its_own_delay() -> None:
     delay, agg_delay = 0.4, 0.3
     _, c = asyncio.run(_timed(_model(agents=4, p=1.0, delay=delay, agg_delay=agg_delay, aggregator="judge")))
-    assert delay + agg_delay <= c["critical_path_s"] < delay + agg_delay + SLACK
-    assert agg_delay <= c["aggregator_latency_s"] < agg_delay + SLACK
+    # upper bounds against the serial cost measured in the same run, not against the clock: a
+    # scheduling hiccup lengthens every concurrent agent alike (one CI run measured 1.55 s here)
+    agents = c["agent_latency_s"]
+    assert isinstance(agents, list) and len(agents) == 4
+    assert delay + agg_delay <= c["critical_path_s"] < sum(agents) + c["aggregator_latency_s"]
+    assert c["critical_path_s"] < max(agents) + c["aggregator_latency_s"] + SLACK
+    assert agg_delay <= c["aggregator_latency_s"]
     _, c2 = asyncio.run(_timed(_model(agents=4, p=1.0, delay=delay, agg_delay=agg_delay, layers=2)))
     # two layers of parallel agents, vote aggregator: two delays
     assert 2 * delay <= c2["ideal_critical_path_s"] < 2 * delay + SLACK
