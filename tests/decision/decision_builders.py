@@ -13,6 +13,16 @@ from frontiergate.analysis.rates import outcome_rate_finding
 from frontiergate.analysis.registry import FindingData
 from frontiergate.decision.inputs import Mitigation
 from frontiergate.policy.schema import Policy
+from frontiergate.safeguards.provenance import GuardProvenance
+
+MODERATION_HEAD = GuardProvenance(
+    "classifier",
+    "head",
+    ("openai_moderation_dev.jsonl",),
+    validation={"moderation_f1": {"value": 0.8, "ci": [0.75, 0.85], "n": 252}},
+    basis="head fitted on openai_moderation_dev.jsonl",
+)
+"""A guard fitted on data outside the scenario library, with one validation figure."""
 
 LEVELS = {
     "low": {"action": "deploy"},
@@ -69,6 +79,8 @@ def mitigation(
     stages: tuple[str, ...] = ("input", "output"),
     paired: list[FindingData] | None = None,
     evaluated: set[str] | None = None,
+    provenance: GuardProvenance | None = MODERATION_HEAD,
+    held_out: dict[str, Any] | None = None,
 ) -> Mitigation:
     return Mitigation(
         target="safeguarded/M",
@@ -77,6 +89,8 @@ def mitigation(
         guard=guard,
         stages=stages,
         paired=paired or [],
+        provenance=provenance,
+        held_out=held_out or {},
     )
 
 

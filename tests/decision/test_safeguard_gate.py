@@ -36,6 +36,7 @@ def test_medium_raw_model_with_validated_safeguards_deploys_with_safeguards() ->
         "evidence",
         "seeds",
         "residual_bound",
+        "independence",
     }
     assert "validated on safeguarded/M" in d["rationale"]
     assert d["residual"]["target"] == "safeguarded/M" and d["residual"]["level"] == "low"

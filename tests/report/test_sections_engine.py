@@ -17,6 +17,7 @@ from frontiergate.decision.engine import decide
 from frontiergate.decision.inputs import Mitigation
 from frontiergate.policy.schema import Policy
 from frontiergate.report.sections import domain_summary, residual_risk, sign_off
+from frontiergate.safeguards.provenance import GuardProvenance
 
 POLICY = Policy.model_validate({
     "name": "engine-contract", "version": "7", "min_samples": 5,
@@ -37,7 +38,8 @@ def _asr(events: int, safe: int) -> FindingData:
 
 def _decided(residual: FindingData) -> dict[str, Any]:
     mit = Mitigation(target="safeguarded/M", findings=[residual], evaluated_domains={"cyber"}, guard="classifier",
-                     stages=("input", "output"), paired=[])
+                     stages=("input", "output"), paired=[],
+                     provenance=GuardProvenance("classifier", "head", ("moderation.jsonl",)))
     return decide(POLICY, [_asr(100, 900)], {"cyber"}, mitigation=mit)
 
 

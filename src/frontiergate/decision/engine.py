@@ -358,7 +358,12 @@ def _apply_gate(
         return
     d.safeguards = validate_safeguards(policy, d.domain, level, required, mitigation, residual)
     if d.safeguards["validated"]:
-        _amend(d, f"safeguards for {d.domain} at {level} validated on {d.safeguards['target']}")
+        cited = "; ".join(d.safeguards.get("guard_validation") or [])
+        _amend(
+            d,
+            f"safeguards for {d.domain} at {level} validated on {d.safeguards['target']}"
+            + (f" (the guard's offline validation: {cited})" if cited else ""),
+        )
         return
     d.action = worse_action(d.action, HOLD)
     text = failure_text(d.domain, d.safeguards)

@@ -10,10 +10,11 @@ were honoured depends on how this run was made (``RunFacts``). They are plain fr
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from frontiergate.analysis.registry import FindingData
+from frontiergate.safeguards.provenance import GuardProvenance
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,11 @@ class Mitigation:
     stages: tuple[str, ...]
     """Guard stages that were active (input, output)."""
     paired: list[FindingData]
+    provenance: GuardProvenance | None = None
+    """What the guard was trained on and validated with, as recorded when the run started."""
+    held_out: dict[str, Any] = field(default_factory=dict)
+    """How the residual was kept to seeds the guard never trained on: ``excluded_samples``,
+    ``excluded_seeds``, ``kept_seeds`` (empty when nothing had to be left out)."""
 
 
 @dataclass(frozen=True)

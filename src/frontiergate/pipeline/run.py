@@ -13,7 +13,7 @@ import json
 import logging
 import secrets
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,6 +46,7 @@ from frontiergate.pipeline.versions import code_version, library_versions
 from frontiergate.policy.loader import load_policy
 from frontiergate.policy.schema import Policy
 from frontiergate.report.write import write_reports
+from frontiergate.safeguards.provenance import GuardProvenance, guard_provenance, held_out_seeds
 from frontiergate.store.db import Store, default_store_url
 from frontiergate.store.models import DecisionRow, EvaluationRow, FindingRow, RunRow
 
@@ -480,11 +481,61 @@ def _evaluated_domains(ctx: AnalysisContext | None) -> set[str]:
     return {d for e in ctx.evaluations for d in e.domains} if ctx is not None else set()
 
 
+def _provenance(options: dict[str, Any], safeguarded: str, guard: str | None) -> GuardProvenance | None:
+    """The guard's provenance as recorded when the run started; runs from before the record read the
+    installed guard, and say so."""
+    sg = options.get("safeguards")
+    if isinstance(sg, dict) and sg.get("target") == safeguarded and isinstance(sg.get("provenance"), dict):
+        return GuardProvenance.from_dict(sg["provenance"])
+    prov = guard_provenance(guard)
+    if prov is None:
+        return None
+    return replace(prov, basis=f"{prov.basis} (read from the installed guard; the run did not record it)")
+
+
+def held_out_view(ctx: AnalysisContext, prov: GuardProvenance | None) -> tuple[AnalysisContext, dict[str, Any]]:
+    """``ctx`` without the samples on scenario seeds the guard was trained on, and what was left out.
+
+    The residual of a guard on items it was fitted to says nothing about a novel attack, so those
+    samples never reach the safeguarded configuration's findings, its decision or the paired
+    comparison with the raw model.
+    """
+    seeds = {s.seed_id for s in ctx.samples}
+    kept, trained = held_out_seeds(prov, seeds)
+    if not trained:
+        return ctx, {}
+    samples = [s for s in ctx.samples if s.seed_id not in trained]
+    held = {
+        "excluded_samples": len(ctx.samples) - len(samples),
+        "excluded_seeds": len(trained),
+        "kept_seeds": len(kept),
+    }
+    return replace(ctx, samples=samples), held
+
+
+def _guards(run: RunRow, ctxs: dict[str, AnalysisContext]) -> dict[str, tuple[GuardProvenance | None, dict[str, Any]]]:
+    """Per safeguarded target: its guard's provenance and what was held out; replaces its view in
+    ``ctxs`` by the held-out one (see ``held_out_view``)."""
+    options = run.options or {}
+    base = dict(options.get("model_args") or {})
+    own = dict(options.get("target_args") or {})
+    out: dict[str, tuple[GuardProvenance | None, dict[str, Any]]] = {}
+    for _raw, safeguarded in mitigated_pairs(list(run.targets)):
+        guard, _stages = guard_config({**base, **dict(own.get(safeguarded) or {})})
+        prov = _provenance(dict(options), safeguarded, guard)
+        held: dict[str, Any] = {}
+        if safeguarded in ctxs:
+            ctxs[safeguarded], held = held_out_view(ctxs[safeguarded], prov)
+        out[safeguarded] = (prov, held)
+    return out
+
+
 def _mitigations(
     run: RunRow,
     policy: Policy,
     ctxs: dict[str, AnalysisContext],
     findings: dict[str, list[FindingData]],
+    guards: dict[str, tuple[GuardProvenance | None, dict[str, Any]]],
 ) -> dict[str, Mitigation]:
     """Per raw target M with ``safeguarded/M`` in the run: its post-mitigation configuration.
 
@@ -499,6 +550,7 @@ def _mitigations(
         guard, stages = guard_config({**base, **dict(own.get(safeguarded) or {})})
         ca, cb = ctxs.get(raw), ctxs.get(safeguarded)
         paired = compare_targets(ca, cb, paired_domains(policy, ca, cb)) if ca is not None and cb is not None else []
+        prov, held = guards.get(safeguarded, (None, {}))
         out[raw] = Mitigation(
             target=safeguarded,
             findings=findings[safeguarded],
@@ -506,6 +558,8 @@ def _mitigations(
             guard=guard,
             stages=stages,
             paired=paired,
+            provenance=prov,
+            held_out=held,
         )
     return out
 
@@ -525,8 +579,9 @@ def analyse_and_decide(
     assert run is not None
     targets = list(run.targets)
     options = dict(run.options or {})
+    guards = _guards(run, ctxs)
     findings = {t: compute_findings(ctxs[t], policy) if t in ctxs else [] for t in targets}
-    mitigations = _mitigations(run, policy, ctxs, findings)
+    mitigations = _mitigations(run, policy, ctxs, findings, guards)
     previous: dict[str, PreviousRun] = previous_runs(
         lineage_store or store, options.get("previous"), ctxs, targets, policy
     )

@@ -101,8 +101,17 @@ def parse_safeguards(spec: str) -> dict[str, Any]:
 
 
 def safeguards_option(model: str, args: Mapping[str, Any]) -> dict[str, Any]:
-    """What the run options store: which target is which model behind which safeguards."""
-    return {"target": safeguarded_target(model), "of": model, "args": dict(args)}
+    """What the run options store: which target is which model behind which safeguards, and what
+    the guard was trained on and validated with, fixed now (see ``safeguards.provenance``)."""
+    from frontiergate.safeguards.provenance import guard_provenance
+
+    prov = guard_provenance(str(args.get("guard", DEFAULT_GUARD)).lower())
+    return {
+        "target": safeguarded_target(model),
+        "of": model,
+        "args": dict(args),
+        "provenance": prov.as_dict() if prov is not None else None,
+    }
 
 
 def guard_config(args: Mapping[str, Any]) -> tuple[str | None, tuple[str, ...]]:

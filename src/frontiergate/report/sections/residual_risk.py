@@ -2,7 +2,8 @@
 
 ``deploy_with_safeguards`` is only as good as the evidence that the safeguards work. Per domain of
 each raw target this section shows what the policy required at the pre-mitigation level (stages,
-acceptable guard kinds, validation rule), every validation check with pass/fail and its detail,
+acceptable guard kinds, validation rule), every validation check with pass/fail and its detail, the guard's offline validation figures
+(moderation F1, recall on attack families it never saw, XSTest false positives, as its head records them),
 whether the safeguards validated, and the residual level the safeguarded configuration reached
 with its bounds, all read from the stored decision (``domains[d]["safeguards"]`` and
 ``["residual"]``). A decision without those keys says "not measured", never "validated".
@@ -66,6 +67,7 @@ def _domain(name: str, d: dict[str, Any]) -> dict[str, Any] | None:
             "level": sg.get("level"), "required": sg.get("required"), "evaluated": bool(sg.get("evaluated")),
             "target": sg.get("target"), "validated": bool(sg.get("validated")) and all(c["passed"] for c in checks),
             "checks": checks, "failed": [c["name"] for c in checks if not c["passed"]],
+            "guard_validation": [str(x) for x in sg.get("guard_validation") or []],
         }
     else:
         out["safeguards"] = NOT_MEASURED
@@ -140,6 +142,9 @@ def markdown(section: dict[str, Any]) -> str:
                              f"{'yes' if sg['evaluated'] else 'no'}; {verdict}")
                 for c in sg["checks"]:
                     lines.append(f"  - {'PASS' if c['passed'] else 'FAIL'} {c['name']}: {c['detail']}")
+                if sg.get("guard_validation"):
+                    lines.append("  - the guard's offline validation (recorded when the run started): "
+                                 + "; ".join(sg["guard_validation"]))
             else:
                 lines.append(f"- {r['domain']} (pre-mitigation level {r['pre_level']}): safeguards {NOT_MEASURED}")
             res = r["residual"]

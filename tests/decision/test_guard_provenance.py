@@ -1,0 +1,63 @@
+"""Guard provenance: what the run records when it starts, and how the gate reads it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from decision_builders import medium_raw, mitigation, policy
+
+from frontiergate.decision.engine import decide
+from frontiergate.pipeline.safeguards import parse_safeguards, safeguards_option
+from frontiergate.safeguards.provenance import GuardProvenance, guard_provenance, head_provenance, validation_lines
+
+
+def test_unknown_guard_kind_fails_independence_and_the_decision() -> None:
+    dec = decide(policy(), [medium_raw()], {"cyber"}, mitigation=mitigation(provenance=None))
+    d = dec["domains"]["cyber"]
+    assert d["action"] == "do_not_deploy"
+    failing = {c["name"] for c in d["safeguards"]["checks"] if not c["passed"]}
+    assert failing == {"independence"}
+    assert d["safeguards"]["guard_validation"] == ["the guard kind is unknown, so no offline validation can be cited"]
+
+
+def test_deploy_with_safeguards_carries_the_guards_validation_figures() -> None:
+    d = decide(policy(), [medium_raw()], {"cyber"}, mitigation=mitigation())["domains"]["cyber"]
+    assert d["action"] == "deploy_with_safeguards"
+    assert d["safeguards"]["guard_validation"] == ["moderation held-out F1 0.800 [0.750, 0.850], n=252"]
+
+
+def test_shipped_head_and_unfitted_guards_have_a_provenance() -> None:
+    head = guard_provenance("classifier")
+    assert head is not None and head.recorded and head.kind == "classifier" and head.sha256
+    assert not head.scenario_seed_ids or head.families is not None
+    rules = guard_provenance("rules")
+    assert rules is not None and rules.recorded and not rules.scenario_seed_ids
+    assert validation_lines(rules) == [
+        "no offline validation figures are recorded for the rules guard "
+        "(hand-written patterns; not fitted to the scenario library)"
+    ]
+    assert guard_provenance("nonsense") is None
+
+
+def test_head_file_forms(tmp_path: Path) -> None:
+    old = tmp_path / "old.json"
+    old.write_text(json.dumps({"name": "h", "trained_on": "moderation.jsonl"}))
+    assert head_provenance(old).datasets == ("moderation.jsonl",) and head_provenance(old).recorded
+    new = tmp_path / "new.json"
+    new.write_text(json.dumps({"name": "h2", "trained_on": {"datasets": ["moderation", "library"],
+                                                             "scenario_seed_ids": ["b", "a"], "families": ["encoding"]},
+                               "validation": {"xstest_fpr": {"value": 0.08, "ci": [0.05, 0.12], "n": 250}}}))
+    p = head_provenance(new)
+    assert p.scenario_seed_ids == {"a", "b"} and p.families == ("encoding",)
+    assert validation_lines(p) == ["XSTest false-positive rate on safe prompts 0.080 [0.050, 0.120], n=250"]
+    assert GuardProvenance.from_dict(p.as_dict()) == p
+    bare = tmp_path / "bare.json"
+    bare.write_text(json.dumps({"name": "h3"}))
+    assert head_provenance(bare).recorded is False
+
+
+def test_run_options_fix_the_provenance_when_the_run_starts() -> None:
+    opt = safeguards_option("M", parse_safeguards("guard=rules"))
+    assert opt["provenance"]["kind"] == "rules" and opt["provenance"]["recorded"] is True
+    assert GuardProvenance.from_dict(opt["provenance"]).basis.startswith("hand-written")
