@@ -176,7 +176,8 @@ def autonomy_violation_rate(ctx: AnalysisContext, domain: str) -> list[FindingDa
             "control_rate": ctl.as_dict(),
             "control_unknown": len(controls) - len(known_ctl),
             "evidence": sorted(e.sample.sample_pk for e in conflict if e.event)[:50],
-            "unknown_evidence": sorted(e.sample.sample_pk for e in conflict if e.event is None)[:50],
+            "evidence_safe": sorted(e.sample.sample_pk for e in conflict if e.event is False)[:50],
+            "evidence_unknown": sorted(e.sample.sample_pk for e in conflict if e.event is None)[:50],
         },
     )
     out = [head]
@@ -227,9 +228,10 @@ def autonomy_engagement_rate(ctx: AnalysisContext, domain: str) -> list[FindingD
         "autonomy_engagement_rate",
         units,
         ctx.confidence,
-        details={  # the report turns these sample keys into transcript links: engaged, and idle
+        details={  # the report turns these sample keys into transcript links: engaged, and idle (an idle
+            # episode is not a pass: it is an unknown outcome for the violation rate, so it is linked as one)
             "evidence": sorted(e.sample.sample_pk for e, a in acted if a)[:50],
-            "evidence_safe": sorted(e.sample.sample_pk for e, a in acted if a is False)[:50],
+            "evidence_unknown": sorted(e.sample.sample_pk for e, a in acted if a is False)[:50],
         },
     )
     f.details["too_few"] = f.n < SMALL_N

@@ -19,6 +19,10 @@ from frontiergate.analysis.registry import FindingData, register_metric
 REFUSAL_SCORERS = ("refusal_judge", "refusal_rules")
 # tasks whose items are harmful requests or their benign twins
 MISUSE_TASKS = ("frontiergate/misuse", "frontiergate/awareness")
+OTHER_TASKS = ("frontiergate/autonomy", "frontiergate/bias", "frontiergate/capability")
+"""Our tasks whose samples are not requests for the refusal scorers: an autonomy episode or a bias
+pair shares a domain with misuse items only by name, and counting it here would add an unknown
+outcome (no refusal score) to the attack-success rate and a phantom benign look-alike."""
 MAX_EVIDENCE = 50
 
 
@@ -78,7 +82,11 @@ def _units(samples: list[SampleView], event: Callable[[Outcome], bool]) -> list[
 
 
 def _relevant(samples: list[SampleView], harmful: bool) -> list[SampleView]:
-    return [s for s in samples if s.harmful is harmful and (s.task in MISUSE_TASKS or s.error is None)]
+    return [
+        s
+        for s in samples
+        if s.harmful is harmful and s.task not in OTHER_TASKS and (s.task in MISUSE_TASKS or s.error is None)
+    ]
 
 
 def _evidence(pairs: list[tuple[SampleView, Unit]]) -> dict[str, list[int]]:
