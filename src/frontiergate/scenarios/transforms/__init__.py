@@ -13,6 +13,7 @@ from itertools import permutations
 from frontiergate.errors import DataFileError
 from frontiergate.scenarios.transforms.base import (
     FAMILIES,
+    OPT_IN_FAMILIES,
     Transform,
     TransformContext,
     apply_chain,
@@ -24,7 +25,7 @@ from frontiergate.scenarios.transforms.base import (
 
 _MODULES = (
     "encoding", "roleplay", "hypothetical", "suppression", "splitting", "escalation", "format_shift",
-    "persuasion",
+    "persuasion", "image",
 )
 _loaded = False
 MAX_STACK_DEPTH = 3
@@ -79,7 +80,8 @@ def parse_spec(spec: str | Iterable[str] | None) -> tuple[list[str], list[list[s
                 raise DataFileError(f"transform chain {tok!r} repeats a transform", "use each name once")
             chains.append(chain)
         elif tok == "all":
-            singles.extend(sorted(registry()))
+            # opt-in families (image) only by name: see base.OPT_IN_FAMILIES
+            singles.extend(sorted(n for n, t in registry().items() if t.family not in OPT_IN_FAMILIES))
         elif tok in fam:
             singles.extend(fam[tok])
         else:
@@ -110,6 +112,7 @@ def resolve_chains(spec: str | Iterable[str] | None, stack_depth: int = 1) -> li
 __all__ = [
     "FAMILIES",
     "MAX_STACK_DEPTH",
+    "OPT_IN_FAMILIES",
     "Transform",
     "TransformContext",
     "apply_chain",

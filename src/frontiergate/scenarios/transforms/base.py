@@ -63,7 +63,13 @@ FAMILIES = (
     "multi_turn",
     "format_shift",
     "persuasion",
+    "image",
 )
+
+# Families that ``all`` leaves out: they need a capability most targets lack (``image`` needs a
+# vision-language target), so a default sweep must not silently spend its variant budget on items
+# a text-only target cannot be sent. Select them by name (``--transforms image``).
+OPT_IN_FAMILIES = ("image",)
 
 
 def register(name: str, family: str, description: str) -> Callable[[TransformFn], TransformFn]:
