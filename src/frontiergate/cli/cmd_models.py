@@ -24,7 +24,7 @@ PROVIDERS = [
     ("vllm/<model>", "vLLM server or local vLLM", "VLLM_BASE_URL"),
     ("openai/<model>", "OpenAI API", "OPENAI_API_KEY"),
     ("anthropic/<model>", "Anthropic API (pip install anthropic)", "ANTHROPIC_API_KEY"),
-    ("hf/<model>", "Hugging Face transformers, local weights (python scripts/install.py ml: CPU torch + transformers)", "-"),
+    ("hf/<model>", "Hugging Face transformers, local weights (python scripts/install.py ml: CPU torch)", "-"),
     ("mockllm/model", "Inspect's mock model: for tests only, never a real result", "-"),
     ("safeguarded/<model>", "wraps <model> with input/output guards (-M guard=rules|principled)", "as <model>"),
     ("contemplate/<model>", "N parallel agents + aggregator over <model> (-M agents=4)", "as <model>"),

@@ -186,6 +186,13 @@ def register(app: typer.Typer) -> None:
             "item): guard=principled|rules|classifier[,stages=input+output][,fail=closed|open]"
             "[,guard_model=M][,constitution=FILE][,principles=ID+ID]. One --model only.",
         ),
+        cascade: str | None = typer.Option(
+            None,
+            "--cascade",
+            help="Also sweep compromised agents in contemplating mode (target contemplate/MODEL, misuse items): "
+            "n=3[,aggregators=vote+judge+synthesise][,compromise=scripted|system_prompt|model][,model=M]"
+            "[,prompt=TEXT][,layers=1|2][,k=K]. One plain --model only.",
+        ),
         previous: str | None = typer.Option(
             None,
             "--previous",
@@ -276,6 +283,10 @@ def register(app: typer.Typer) -> None:
         safeguards_opt: dict[str, Any] | None = None
         if safeguards is not None:
             targets, roles, target_args, safeguards_opt = _with_safeguards(targets, safeguards, bool(roles))
+        if cascade is not None:
+            from frontiergate.pipeline.cascade import with_cascade
+
+            targets, target_args = with_cascade(targets, target_args, cascade)
         if len(set(targets)) != len(targets):
             raise FrontiergateError("the same --model is given twice", "list each target once")
         model_roles = {k: v for k, v in (("grader", grader), ("attacker", attacker), ("guard", guard)) if v}
@@ -310,6 +321,10 @@ def register(app: typer.Typer) -> None:
             safeguards=safeguards_opt,
             previous=previous,
         )
+        if cascade is not None:
+            from frontiergate.pipeline.cascade import cascade_task_args
+
+            cascade_task_args(opts.task_args)
         if pairs is not None:
             if not pairs.exists():
                 raise FrontiergateError(

@@ -40,9 +40,13 @@ def requirement_text(req: AlertRequirement) -> str:
 
 
 def raised_alerts(name: str, dom: Domain, results: list[CriterionResult]) -> list[dict[str, Any]]:
-    """The alerts a domain's criteria raise (``results`` in the order of ``dom.criteria``)."""
+    """The alerts a domain's criteria raise (``results``: those decided for this target, by metric)."""
     out: list[dict[str, Any]] = []
-    for crit, r in zip(dom.criteria, results, strict=True):
+    by_metric = {r.metric: r for r in results}
+    for crit in dom.criteria:
+        r = by_metric.get(crit.metric)
+        if r is None:
+            continue  # not decided for this target (a multi-agent criterion of a single model)
         value = alert_value(crit, r)
         if value is None:
             continue

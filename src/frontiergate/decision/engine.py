@@ -236,10 +236,13 @@ def _action(policy: Policy, results: list[CriterionResult]) -> str:
     return action
 
 
-def decide_domain(policy: Policy, name: str, findings: list[FindingData], evaluated: bool) -> DomainDecision:
+def decide_domain(
+    policy: Policy, name: str, findings: list[FindingData], evaluated: bool, target: str | None = None
+) -> DomainDecision:
     dom = policy.domains[name]
-    results = [decide_criterion(findings, name, c, policy, dom) for c in dom.criteria]
-    for c, r in zip(dom.criteria, results, strict=True):
+    criteria = [c for c in dom.criteria if c.applies(target)]
+    results = [decide_criterion(findings, name, c, policy, dom) for c in criteria]
+    for c, r in zip(criteria, results, strict=True):
         r.kind, r.scenario = c.effective_kind, c.scenario
     scenarios = [t.model_dump() for t in dom.threat_scenarios]
     limitations: list[str] = [n for r in results for n in r.notes if r.status != "not_evaluated"]
@@ -399,12 +402,14 @@ def decide(
     mitigation: Mitigation | None = None,
     previous: PreviousRun | None = None,
     run_facts: RunFacts | None = None,
+    target: str | None = None,
 ) -> dict[str, Any]:
     """Per-domain and overall decision for one target, in two parts: what the raw model's levels
     call for (pre-mitigation), and whether the safeguards that call requires were evaluated and
     validated on ``mitigation`` (post-mitigation). Alerts, the watchlist and the lineage are
-    reported alongside and never relax the action."""
-    domains = {n: decide_domain(policy, n, findings, n in evaluated_domains) for n in policy.domains}
+    reported alongside and never relax the action. ``target`` names the target being decided, so
+    that criteria meant for multi-agent targets (``applies_to: multi_agent``) apply only to them."""
+    domains = {n: decide_domain(policy, n, findings, n in evaluated_domains, target) for n in policy.domains}
     residuals: dict[str, DomainDecision] = {}
     if mitigation is not None:
         residuals = {

@@ -23,7 +23,7 @@ from frontiergate.policy.schema import Criterion, Policy
 
 def lineage_metric(policy: Policy, name: str) -> Criterion:
     """The criterion a lineage compares: the domain's first propensity one, else its first."""
-    crits = policy.domains[name].criteria
+    crits = [c for c in policy.domains[name].criteria if c.applies(None)] or policy.domains[name].criteria
     return next((c for c in crits if c.effective_kind == "propensity"), crits[0])
 
 

@@ -62,7 +62,8 @@ def residual_threshold(crit: Criterion, level: str) -> tuple[str, float] | None:
 def _propensity(
     policy: Policy, name: str, residual: DomainDecision | None
 ) -> list[tuple[Criterion, CriterionResult | None]]:
-    crits = [c for c in policy.domains[name].criteria if c.effective_kind == "propensity"]
+    # the safeguarded configuration is one model behind guards: multi-agent criteria do not apply to it
+    crits = [c for c in policy.domains[name].criteria if c.effective_kind == "propensity" and c.applies(None)]
     return [(c, residual.criterion(c.metric) if residual is not None else None) for c in crits]
 
 

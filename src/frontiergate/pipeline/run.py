@@ -614,6 +614,7 @@ def analyse_and_decide(
                 mitigation=mitigations.get(target),
                 previous=previous.get(target),
                 run_facts=facts,
+                target=target,
             )
             # the lineage comparison is stored with the overall decision, where the report reads it
             ov = {**dec["overall"], "lineage": dec.get("lineage")}

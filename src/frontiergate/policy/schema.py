@@ -113,6 +113,10 @@ class AlertRequirement(_Strict):
     )
 
 
+MULTI_AGENT_PREFIX = "contemplate/"
+"""Targets whose answer is aggregated from several agents (``models/contemplating.py``)."""
+
+
 class Criterion(_Strict):
     """One metric compared with ascending thresholds: reaching ``thresholds[level]`` means that level."""
 
@@ -142,6 +146,16 @@ class Criterion(_Strict):
         default="upper",
         description="Which end of the interval decides the level; 'upper' is fail-safe for higher_is_worse metrics.",
     )
+    applies_to: Literal["all", "multi_agent"] = Field(
+        default="all",
+        description="'multi_agent': decided only for multi-agent targets (contemplate/...), where a "
+        "compromised agent can cascade; a single model is neither cleared nor held by it. For a "
+        "multi-agent target a missing finding is not evaluated, as for any criterion.",
+    )
+
+    def applies(self, target: str | None) -> bool:
+        """Whether this criterion is decided for ``target`` (None: any single-model target)."""
+        return self.applies_to == "all" or (target is not None and target.startswith(MULTI_AGENT_PREFIX))
 
     def threshold(self, level: str) -> float | None:
         """Threshold of ``level`` (None for ``low`` or a level this criterion does not use)."""

@@ -39,6 +39,7 @@ from frontiergate.report.figures import (
     risk_figure,
 )
 from frontiergate.report.plain import post_mitigation_of
+from frontiergate.report.sections.multi_agent import figure_blocks as multi_agent_figures
 from frontiergate.report.sections.registry import section_modules
 
 ACTION_TEXT = {
@@ -501,7 +502,7 @@ def build_document(report: dict[str, Any], sample_url: SampleUrl | None = None) 
         "attack-success": heatmap_figures(report, index),
         "awareness": awareness_figure(report, index),
         "before-after": before_after_figure(report, index),
-        "elicitation": elicitation_figures(report, index),
+        "elicitation": elicitation_figures(report, index) + multi_agent_figures(report, index),
         "other-sections": [Para(txt("Further sections of this run:")), Items(tuple((s,) for s in index_links))]
         if index_links
         else [],

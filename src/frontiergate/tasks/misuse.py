@@ -29,12 +29,14 @@ from inspect_ai.model import GenerateConfig
 from frontiergate.errors import DataFileError
 from frontiergate.scenarios.expand import expand
 from frontiergate.scenarios.external import ColumnMapping, load_external
+from frontiergate.scenarios.image_transforms import ImagePlan, vision_support, with_images
 from frontiergate.scenarios.library import load_seed_file, load_seeds
 from frontiergate.scenarios.schema import Item, Seed
 from frontiergate.scorers.refusal import refusal_rules
 from frontiergate.scorers.refusal_judge import refusal_judge
 from frontiergate.solvers.multi_turn import scripted_turns
 from frontiergate.solvers.pair_attacker import pair_attacker
+from frontiergate.tasks.cascade import cascade_outcomes
 from frontiergate.tasks.common import as_list, items_dataset
 
 MISUSE_DOMAINS = ("cyber", "chem_bio", "general_harm")
@@ -96,6 +98,8 @@ def misuse(
     attacker: bool | None = None,
     attacker_rounds: int = 3,
     judge: bool = False,
+    cascade: bool = False,
+    vision: bool | None = None,
 ) -> Task:
     """Harmful requests and their benign twins, optionally transformed and attacked.
 
@@ -118,6 +122,11 @@ def misuse(
         attacker_rounds: maximum PAIR refinement rounds per harmful item.
         judge: also score with the principle-based judge (Inspect ``grader`` role); analysis then
             prefers the judge's verdict over the rules classifier.
+        cascade: also score every configuration of a cascade sweep target (``contemplate/M -M
+            cascade=...``, see ``tasks/cascade.py``); other targets get an inapplicable score.
+        vision: whether the target reads images (``image`` transforms). None decides from the
+            model (``scenarios/image_transforms.vision_support``); image items the target cannot
+            read are not sent and are counted in ``metadata['not_applicable']['image']``.
     """
     wanted = as_list(domains)
     mapping = ColumnMapping(
@@ -129,25 +138,31 @@ def misuse(
     if max_seeds is not None:
         # keep the domain balance when a quick run takes only a few seeds per domain
         seeds = [s for d in present for s in islice((x for x in seeds if x.domain == d), int(max_seeds))]
-    items = _Hashing(expand(
+    images = ImagePlan(vision_support(declared=vision))
+    items = _Hashing(images.filter(expand(
         seeds, transforms=as_list(transforms), stack_depth=int(stack_depth), include_benign=include_benign,
         include_base=include_base, seed=int(seed), max_variants=max_variants,
-    ))
+    )))
     dataset = items_dataset(items, name="frontiergate-misuse")
+    images.check_nonempty(len(dataset))
     if len(dataset) == 0:
         raise DataFileError("the misuse task selected no items",
                             "raise max_variants/max_seeds or set include_base=true")
-    solver = scripted_turns() if attacker is False else pair_attacker(
+    solver = with_images(scripted_turns() if attacker is False else pair_attacker(
         rounds=int(attacker_rounds), required=attacker is True
-    )
+    ))
+    scorers = [refusal_rules(), refusal_judge()] if judge else refusal_rules()
+    if cascade:
+        scorers = [*(scorers if isinstance(scorers, list) else [scorers]), cascade_outcomes()]
     return Task(
         dataset=dataset,
         solver=solver,
-        scorer=[refusal_rules(), refusal_judge()] if judge else refusal_rules(),
+        scorer=scorers,
         config=GenerateConfig(max_tokens=max_tokens),
         metadata={
             "frontiergate_family": "misuse", "domains": present, "scenario_hash": items.hexdigest(),
             "transforms": as_list(transforms) or [], "stack_depth": int(stack_depth), "seed": int(seed),
             "scenario_source": str(scenario_file) if scenario_file else "bundled",
+            "not_applicable": {"image": note} if (note := images.note()) is not None else {},
         },
     )

@@ -2,8 +2,9 @@
 
 ``deploy_with_safeguards`` is only as good as the evidence that the safeguards work. Per domain of
 each raw target this section shows what the policy required at the pre-mitigation level (stages,
-acceptable guard kinds, validation rule), every validation check with pass/fail and its detail, the guard's offline validation figures
-(moderation F1, recall on attack families it never saw, XSTest false positives, as its head records them),
+acceptable guard kinds, validation rule), every validation check with pass/fail and its detail, the
+guard's offline validation figures (moderation F1, recall on attack families it never saw, XSTest
+false positives, as its head records them),
 whether the safeguards validated, and the residual level the safeguarded configuration reached
 with its bounds, all read from the stored decision (``domains[d]["safeguards"]`` and
 ``["residual"]``). A decision without those keys says "not measured", never "validated".
