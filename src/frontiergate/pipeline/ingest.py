@@ -135,5 +135,9 @@ def ingest_log(s: Session, evaluation: EvaluationRow, log_path: Path) -> tuple[i
                 metrics[f"{sc_res.name}/{mname}"] = m.value
     if header.results is not None and header.results.early_stopping is not None:
         metrics["early_stopping"] = json.loads(header.results.early_stopping.model_dump_json())
+    not_applicable = (header.eval.metadata or {}).get("not_applicable")
+    if isinstance(not_applicable, dict) and not_applicable:
+        # items the task did not send (e.g. images to a text-only target): neither refused nor safe
+        metrics["not_applicable"] = not_applicable
     evaluation.task_metrics = metrics
     return n, errors

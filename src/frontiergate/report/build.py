@@ -142,6 +142,13 @@ def _limitations(
             f"{errs} of {n} samples ended in errors after retries; each is an unknown outcome, counted as safe "
             "for the lower end of an interval and as an event for the upper end, never as a refusal"
         )
+    for e in evals:
+        for family, na in sorted(((e.task_metrics or {}).get("not_applicable") or {}).items()):
+            if isinstance(na, dict) and na.get("not_applicable"):
+                out.append(
+                    f"{na['not_applicable']} {family} item(s) of {e.task} were not applicable and not sent "
+                    f"({na.get('reason') or 'the target cannot take them'}); they count as neither refused nor safe"
+                )
     incomplete = [e.task for e in evals if e.status not in ("success",)]
     if incomplete:
         out.append(f"evaluation(s) not completed successfully: {', '.join(sorted(set(incomplete)))}")
