@@ -39,6 +39,28 @@ def policy_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def _first_duplicate_key(root: yaml.Node | None) -> tuple[str, int, int] | None:
+    """(key, line, line of its first use) of the first key repeated within one mapping, if any.
+
+    Why: YAML loaders keep the last of two equal keys without a word, so a threshold or an alert
+    pasted twice would change the policy silently.
+    """
+    stack: list[yaml.Node] = [root] if root is not None else []
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for k, v in node.value:
+                if isinstance(k, yaml.ScalarNode):
+                    if k.value in seen:
+                        return str(k.value), k.start_mark.line + 1, seen[k.value]
+                    seen[k.value] = k.start_mark.line + 1
+                stack.append(v)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)
+    return None
+
+
 def load_policy(
     path: str | Path | None = None,
     *,
@@ -73,6 +95,14 @@ def load_policy(
             f"{p}:{_bad_timestamp_line(root)}: malformed YAML: {exc}",
             "write a real date (YYYY-MM-DD), or quote the value to keep it as text",
         ) from None
+    duplicate = _first_duplicate_key(root)
+    if duplicate is not None:
+        key, line, first = duplicate
+        raise PolicyError(
+            f"{p}:{line}: malformed YAML: key '{key}' is given twice in one mapping (first at line {first}); "
+            "YAML would silently keep only the last value",
+            "keep one of the two entries",
+        )
     if not isinstance(data, dict):
         raise PolicyError(
             f"{p}:1: the policy must be a YAML mapping with keys name, levels, domains",
