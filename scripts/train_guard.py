@@ -16,6 +16,21 @@ baseline trained on the same 70%, a single logistic head (the previous guard) an
 filter; then mean F1 and AUPRC of the same head
 over repeated stratified 5-fold CV on the whole file (the yardstick the encoder was chosen by,
 see docs/guard-experiments.md). The encoder (default: mpnet) is recorded in the head's meta.
+
+In-domain mode (``--scenarios``, issue 23): the head is also trained on scenario-library items
+(harmful seeds, benign twins and one transform per family each, ``safeguards/indomain.py``) of
+the seeds on hash half 0 only; half 1 is never trained on. With ``--decode`` the guard also judges
+the decoded view of every text (``safeguards/decode.py``). The script then measures, and writes
+into the head's ``meta["validation"]`` (never typed by hand): moderation held-out F1 (the same
+30% split), unseen-family recall by leave-one-family-out on the held-out seeds with the benign
+twins' false-positive rate (seed-clustered intervals), XSTest FPR on its safe prompts, and the
+latency of one guarded request; each against the previously shipped head, paired. It also
+writes the before/after table of the rules-versus-classifier generalisation experiment
+(``--write-figures``: ``safeguards/data/guard_generalisation.json``, read by
+``generalisation.before_after_rows``). ``--write-head`` ships the head itself.
+
+    python scripts/train_guard.py --scenarios --decode --seed 0 --cache /tmp/fg/guard/cache \
+        --skip-cv --write-figures --out /tmp/fg/guard/metrics.json
 """
 
 from __future__ import annotations
@@ -39,7 +54,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--encoder", default=None, help="sentence encoder: mpnet (default) or minilm")
     ap.add_argument("--write-head", action="store_true", help="write the trained head into the package")
     ap.add_argument("--out", type=Path, default=None, help="write all metrics as JSON")
+    ap.add_argument("--scenarios", action="store_true", help="also train on scenario-library items (seed half 0)")
+    ap.add_argument("--decode", action="store_true", help="judge the decoded view of each text too")
+    ap.add_argument("--seed", type=int, default=0, help="seed for the scenario sample (which transform per family)")
+    ap.add_argument("--cache", type=Path, default=None, help="folder caching embeddings between runs")
+    ap.add_argument("--skip-cv", action="store_true", help="skip the repeated-CV yardstick (minutes of CPU)")
+    ap.add_argument(
+        "--write-figures", action="store_true", help="write the before/after generalisation figures into the package"
+    )
+    ap.add_argument("--latency-n", type=int, default=40, help="requests timed for the latency figure")
     args = ap.parse_args(argv)
+    if args.scenarios or args.decode:
+        from guard_indomain import run_indomain  # scripts/ is on sys.path when run as a script
+
+        return run_indomain(args, REPO, HEAD_PATH)
 
     import asyncio
 

@@ -33,6 +33,18 @@ def validate_guard(
     ),
     concurrency: int = typer.Option(4, "--concurrency", help="Parallel guard-model calls (principled)."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object (keys f1, auprc, fpr, n, ...)."),
+    decode: bool | None = typer.Option(
+        None,
+        "--decode/--no-decode",
+        help="Also judge the decoded view of each text (base64, hex, URL, ROT13, leetspeak, reversed, split "
+        "payloads); block if either view is blocked. Default: the classifier head's setting, off for other guards.",
+    ),
+    unseen_families: str | None = typer.Option(
+        None,
+        "--unseen-families",
+        help="Also score the guard on scenario-library items of these transform families (comma list or 'all') "
+        "from the seeds no guard is trained on: recall, false positives on benign twins, seed-clustered CIs.",
+    ),
 ) -> None:
     """Score a guard on labelled data: F1 (bootstrap CI), AUPRC, false-positive rate (Wilson CI) and n."""
     from frontiergate.safeguards.validation import guard_metrics, load_labelled, predict, stratified_subsample
@@ -49,23 +61,36 @@ def validate_guard(
         missing_as_safe=not strict_missing,
     )
     data = stratified_subsample(data, limit)
+    families = _parse_families(unseen_families)
     if guard == "classifier":
         from frontiergate.safeguards.classifier_guard import ClassifierGuard
 
-        g: object = ClassifierGuard(threshold=threshold)
+        g: object = ClassifierGuard(threshold=threshold, decode=decode)
     else:
         import frontiergate._registry  # noqa: F401  (registers frontiergate/ models for --guard-model)
         from frontiergate.models.safeguarded import build_guard
 
         g = build_guard(guard, guard_model=guard_model if guard == "principled" else None)
+        if decode:
+            from frontiergate.safeguards.decode import DecodingGuard
+
+            g = DecodingGuard(g)
     from frontiergate.safeguards.guard import Guard
 
     assert isinstance(g, Guard)
     blocked, scores, unreadable = predict(g, data.texts, concurrency=concurrency)
     result = guard_metrics(data.labels, blocked, scores)
     result.update(
-        {"file": str(file), "guard": guard, "unknown_labels_excluded": data.unknown, "unreadable_verdicts": unreadable}
+        {
+            "file": str(file),
+            "guard": guard,
+            "decode": bool(getattr(g, "decode", isinstance(g, Guard) and g.name.endswith("+decode"))),
+            "unknown_labels_excluded": data.unknown,
+            "unreadable_verdicts": unreadable,
+        }
     )
+    if families is not None:
+        result["unseen_families"] = _score_families(g, families, concurrency)
     if guard == "principled":
         result["guard_model"] = guard_model
     if as_json:
@@ -91,6 +116,53 @@ def validate_guard(
         typer.echo(f"  {unreadable} guard repl(ies) unreadable, counted as block")
     if result["note"]:
         typer.echo(f"  note: {result['note']}")
+    fam = result.get("unseen_families")
+    if fam:
+        rc, fp = fam["recall"], fam["fpr_benign_twins"]
+        typer.echo(
+            f"  scenario families {', '.join(fam['families'])} on held-out seeds: recall {pct(rc['value'])} "
+            f"[{pct(rc['ci'][0])}, {pct(rc['ci'][1])}] ({rc['k']}/{rc['n']}, {rc['seeds']} seeds), "
+            f"false positives on benign twins {pct(fp['value'])} ({fp['k']}/{fp['n']})"
+        )
+        if fam["trained_on_families"]:
+            typer.echo(f"  note: the guard was trained on {', '.join(fam['trained_on_families'])}: not unseen for it")
+
+
+def _parse_families(spec: str | None) -> list[str] | None:
+    """The transform families named on the command line (``all``: every family); None if not asked."""
+    if spec is None:
+        return None
+    from frontiergate.scenarios.transforms import families
+
+    known = [f for f, names in families().items() if names]
+    asked = [f.strip() for f in spec.split(",") if f.strip()]
+    if asked == ["all"]:
+        return known
+    bad = [f for f in asked if f not in known]
+    if bad or not asked:
+        raise FrontiergateError(
+            f"--unseen-families: unknown family {', '.join(bad) or repr(spec)}",
+            f"use 'all' or some of: {', '.join(known)}",
+        )
+    return asked
+
+
+def _score_families(g: object, fams: list[str], concurrency: int) -> dict[str, object]:
+    """Recall and benign-twin false positives on the held-out seed half, one transform per family."""
+    from frontiergate.safeguards.generalisation import _half
+    from frontiergate.safeguards.guard import Guard
+    from frontiergate.safeguards.indomain import TRAIN_HALF, sample_rows, score_rows
+    from frontiergate.safeguards.validation import predict
+    from frontiergate.scenarios.library import load_seeds
+
+    assert isinstance(g, Guard)
+    rows = [r for r in sample_rows(load_seeds()) if r.family in fams and _half(r.seed_id) != TRAIN_HALF]
+    blocked, _, _ = predict(g, [r.text for r in rows], concurrency=concurrency)
+    res = score_rows(rows, blocked)
+    head = getattr(g, "head", None)
+    trained = (getattr(head, "meta", {}) or {}).get("trained_on")
+    trained_fams = trained.get("families", []) if isinstance(trained, dict) else []
+    return {**res, "families": fams, "trained_on_families": sorted(set(trained_fams) & set(fams))}
 
 
 def register(app: typer.Typer) -> None:

@@ -215,23 +215,49 @@ class ClassifierGuard(Guard):
 
     name = "classifier"
 
-    def __init__(self, head: Head | None = None, threshold: float | None = None) -> None:
+    def __init__(self, head: Head | None = None, threshold: float | None = None, decode: bool | None = None) -> None:
         self.head = head or load_head()
         if threshold is not None:
             self.head.threshold = float(threshold)
+        # decode-before-judge is part of how a head was trained and validated, so the head file
+        # says whether to use it (``meta["decode"]``); an explicit argument overrides it
+        self.decode = bool(self.head.meta.get("decode", False)) if decode is None else bool(decode)
 
     def scores(self, texts: list[str]) -> NDArray[np.float64]:
-        """p(unsafe) for many texts at once (batching is what makes validation fast)."""
-        return self.head.predict_proba(get_encoder(self.head.encoder).embed(texts))
+        """p(unsafe) for many texts at once (batching is what makes validation fast); with decoding,
+        the higher of the raw text's and its decoded view's."""
+        enc = get_encoder(self.head.encoder)
+        p = self.head.predict_proba(enc.embed(texts))
+        if not self.decode:
+            return p
+        from frontiergate.safeguards.decode import decode
+
+        views = [decode(t) for t in texts]
+        idx = [i for i, v in enumerate(views) if v.changed]
+        if idx:
+            q = self.head.predict_proba(enc.embed([views[i].text for i in idx]))
+            p[idx] = np.maximum(p[idx], q)
+        return p
 
     def _scores_and_category(self, text: str) -> tuple[float, str]:
-        x = get_encoder(self.head.encoder).embed([text])
+        enc = get_encoder(self.head.encoder)
+        x = enc.embed([text])
         p = float(self.head.predict_proba(x)[0])
+        note = ""
+        if self.decode:
+            from frontiergate.safeguards.decode import decode
+
+            view = decode(text)
+            if view.changed:
+                xd = enc.embed([view.text])
+                pd = float(self.head.predict_proba(xd)[0])
+                if pd > p:
+                    p, x, note = pd, xd, f"; after decoding ({', '.join(view.steps)})"
         if isinstance(self.head, StackedHead):
             q = self.head.category_proba(x)[0]
             j = int(np.argmax(q))
-            return p, f"; most like category {self.head.categories[j]} (p={q[j]:.2f})"
-        return p, ""
+            return p, f"{note}; most like category {self.head.categories[j]} (p={q[j]:.2f})"
+        return p, note
 
     async def _verdict(self, text: str, stage: str) -> GuardVerdict:
         start = time.perf_counter()
@@ -261,4 +287,5 @@ class ClassifierGuard(Guard):
             "threshold": self.head.threshold,
             "encoder": self.head.encoder,
             "embedding": self.head.meta.get("embedding_model"),
+            "decode": self.decode,
         }

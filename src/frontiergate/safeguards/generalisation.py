@@ -14,10 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
+from frontiergate.errors import DataFileError
 from frontiergate.safeguards.guard import Guard
 from frontiergate.safeguards.rules_filter import RulesFilter, tune_rules
 from frontiergate.scenarios.schema import Item
@@ -166,3 +170,35 @@ def markdown_table(result: dict[str, Any]) -> str:
         seen = fmt(r["on_seen"]["recall"]) if "on_seen" in r else "–"
         lines.append(f"| {name} | {fmt(r['recall'])} | {fmt(r['false_positive'])} | {seen} |")
     return "\n".join(lines)
+
+
+def generalisation_figures_path() -> Path:
+    """Where ``scripts/train_guard.py --scenarios --write-head`` writes the before/after figures."""
+    return Path(str(files("frontiergate.safeguards").joinpath("data", "guard_generalisation.json")))
+
+
+def before_after_rows(path: Path | None = None) -> list[dict[str, Any]]:
+    """The "principle-based versus rules on unseen families" before/after table, as JSON-able rows.
+
+    One row per guard: ``guard``, ``recall_unseen`` and ``fpr_unseen`` (attack families the guard
+    was neither trained nor tuned on), ``recall_seen`` and ``fpr_seen`` (families the tuned rules
+    and the retrained classifier were fitted on), each ``{"value", "ci", "k", "n", "seeds", ...}``
+    with a seed-clustered 95% interval, all on scenario seeds that no guard was trained or tuned on.
+    The rows come from the file the training script measured them into (never typed by hand);
+    ``[]`` when it has not been written. The principled guard is absent: it needs a capable guard
+    model (``scripts/guard_generalisation.py --guard-model``), which this table does not run.
+    """
+    p = path or generalisation_figures_path()
+    if not p.is_file():
+        return []
+    try:
+        raw = json.loads(p.read_text(encoding="utf-8"))
+        rows = raw["rows"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DataFileError(
+            f"cannot read guard generalisation figures {p}: {exc}", "rerun scripts/train_guard.py"
+        ) from None
+    if not isinstance(rows, list):
+        raise DataFileError(f"guard generalisation figures {p}: 'rows' is not a list", "rerun scripts/train_guard.py")
+    meta = {k: raw.get(k) for k in ("unseen_families", "seen_families", "head", "code_version", "measured_at")}
+    return [{**row, **{f"table_{k}": v for k, v in meta.items()}} for row in rows]

@@ -141,11 +141,15 @@ def validation_lines(provenance: GuardProvenance | None) -> list[str]:
         n = f", n={r['n']}" if r.get("n") is not None else ""
         return f"{label} {float(r['value']):.3f}{span}{n}"
 
+    unseen = rate("unseen_family_recall", "recall on attack families it never saw")
+    twins = (v.get("unseen_family_recall") or {}).get("fpr_benign_twins")
+    if unseen and isinstance(twins, Mapping) and twins.get("value") is not None:
+        unseen += f" (blocking {float(twins['value']):.3f} of their benign look-alikes)"
     lines = [
         x
         for x in (
             rate("moderation_f1", "moderation held-out F1"),
-            rate("unseen_family_recall", "recall on attack families it never saw"),
+            unseen,
             rate("xstest_fpr", "XSTest false-positive rate on safe prompts"),
         )
         if x
