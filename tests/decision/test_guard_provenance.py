@@ -61,3 +61,16 @@ def test_run_options_fix_the_provenance_when_the_run_starts() -> None:
     opt = safeguards_option("M", parse_safeguards("guard=rules"))
     assert opt["provenance"]["kind"] == "rules" and opt["provenance"]["recorded"] is True
     assert GuardProvenance.from_dict(opt["provenance"]).basis.startswith("hand-written")
+
+
+def test_run_options_carry_the_guards_before_after_on_unseen_families_and_the_report_shows_it() -> None:
+    from frontiergate.report.sections import residual_risk
+
+    opt = safeguards_option("M", parse_safeguards("guard=classifier"))
+    rows = opt["generalisation"]
+    guards = [r["guard"] for r in rows]
+    assert any(g.startswith("rules") for g in guards) and any(g.startswith("classifier before") for g in guards)
+    assert all(r["recall_unseen"]["n"] and r["recall_unseen"]["seeds"] for r in rows)
+    md = residual_risk.markdown({"targets": [], "limitations": [], "generalisation": rows})
+    assert "Guards on attack families they never saw (encoding" in md
+    assert md.count("\n| rules") >= 1 and "| classifier after" in md

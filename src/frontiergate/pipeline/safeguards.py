@@ -103,14 +103,23 @@ def parse_safeguards(spec: str) -> dict[str, Any]:
 def safeguards_option(model: str, args: Mapping[str, Any]) -> dict[str, Any]:
     """What the run options store: which target is which model behind which safeguards, and what
     the guard was trained on and validated with, fixed now (see ``safeguards.provenance``)."""
+    from frontiergate.safeguards.generalisation import before_after_rows
     from frontiergate.safeguards.provenance import guard_provenance
 
     prov = guard_provenance(str(args.get("guard", DEFAULT_GUARD)).lower())
+    keys = ("recall_unseen", "fpr_unseen", "recall_seen", "fpr_seen")
+    generalisation = [
+        {"guard": r.get("guard"), **{k: {x: (r.get(k) or {}).get(x) for x in ("value", "ci", "k", "n", "seeds")}
+                                     for k in keys},
+         "unseen_families": r.get("table_unseen_families"), "measured_at": r.get("table_measured_at")}
+        for r in before_after_rows()
+    ]
     return {
         "target": safeguarded_target(model),
         "of": model,
         "args": dict(args),
         "provenance": prov.as_dict() if prov is not None else None,
+        "generalisation": generalisation,
     }
 
 

@@ -101,13 +101,15 @@ def build(rc: ReportContext) -> dict[str, Any] | None:
             targets.append({"target": t, "safeguarded": guarded, "domains": rows, "cost": cost})
     if not targets:
         return None
+    sg_opt = (rc.run.options or {}).get("safeguards")
+    generalisation = list(sg_opt.get("generalisation") or []) if isinstance(sg_opt, dict) else []
     limitations = [
         f"residual risk [{t['target']}]: {r['domain']} needs safeguards at its pre-mitigation level but "
         f"they did not validate ({', '.join(r['safeguards']['failed']) or 'not evaluated'})"
         for t in targets for r in t["domains"]
         if isinstance(r["safeguards"], dict) and not r["safeguards"]["validated"]
     ]
-    return {"targets": targets, "limitations": limitations}
+    return {"targets": targets, "limitations": limitations, "generalisation": generalisation}
 
 
 def _bounds(c: dict[str, Any]) -> str:
@@ -124,6 +126,33 @@ def _change(x: dict[str, Any] | None, unit: str) -> str:
                 f"[{100 * (x['ci_low'] or 0):+.1f}, {100 * (x['ci_high'] or 0):+.1f}], {x.get('n')} pairs)")
     return (f"{x.get('before') or 0:.3g} s → {x.get('after') or 0:.3g} s (added {x['change']:+.3g} s "
             f"[{x['ci_low'] or 0:+.3g}, {x['ci_high'] or 0:+.3g}])")
+
+
+def _rate(r: dict[str, Any] | None) -> str:
+    if not r or r.get("value") is None:
+        return NOT_MEASURED
+    lo, hi = (r.get("ci") or [None, None])[:2]
+    span = f" [{pct(lo, 1)}, {pct(hi, 1)}]" if lo is not None and hi is not None else ""
+    return f"{pct(r['value'], 1)}{span} ({r.get('k')}/{r.get('n')}, {r.get('seeds')} seeds)"
+
+
+def _generalisation(rows: list[dict[str, Any]]) -> list[str]:
+    """Rules against classifiers, before and after, on attack families none of them was fitted to."""
+    if not rows:
+        return []
+    fams = ", ".join(rows[0].get("unseen_families") or []) or "the held-out families"
+    return [
+        "",
+        f"Guards on attack families they never saw ({fams}; held-out seeds; offline measurement of "
+        f"{rows[0].get('measured_at') or 'unknown date'}, recorded when this run started; seed-clustered 95% "
+        "intervals). The principled guard has no row: it needs a capable guard model, which is not embedded.",
+        "",
+        "| guard | recall on unseen families | false positives on their benign twins | recall on seen families | "
+        "false positives on seen twins |",
+        "|---|---|---|---|---|",
+        *(f"| {r.get('guard')} | {_rate(r.get('recall_unseen'))} | {_rate(r.get('fpr_unseen'))} | "
+          f"{_rate(r.get('recall_seen'))} | {_rate(r.get('fpr_seen'))} |" for r in rows),
+    ]
 
 
 def markdown(section: dict[str, Any]) -> str:
@@ -163,4 +192,5 @@ def markdown(section: dict[str, Any]) -> str:
         elif t["safeguarded"]:
             lines += ["", "Cost of the safeguards: not measured (no item was answered by both configurations)."]
         lines.append("")
+    lines += _generalisation(section.get("generalisation") or [])
     return "\n".join(lines).rstrip() + "\n"
