@@ -78,3 +78,16 @@ def test_safeguards_section_says_when_logs_are_missing(rc: Any) -> None:
     missing.analysis = {**rc.analysis, CAND: ctx_copy}
     sec = safeguards.build(missing)
     assert sec is not None and sec["targets"][CAND]["logs_missing"] == 1 and sec["limitations"]
+
+
+def test_a_fail_closed_block_is_not_counted_as_recall_but_is_a_false_positive() -> None:
+    from frontiergate.safeguards.telemetry import GuardRecord, summarise
+
+    def rec(i: int, harmful: bool, action: str, valid: bool | None) -> GuardRecord:
+        return GuardRecord(f"i{i}", 1, harmful, action, None, 0 if valid is not False else 1, 0, 0.0, 0, "g", valid)
+
+    s = summarise([rec(1, True, "blocked_input", True), rec(2, True, "blocked_input", False),
+                   rec(3, False, "blocked_input", False), rec(4, False, "allowed", None)])
+    assert (s["recall_harmful"]["k"], s["recall_harmful"]["n"]) == (1, 2)
+    assert (s["false_positive_benign"]["k"], s["false_positive_benign"]["n"]) == (1, 2)
+    assert s["failed_blocks"] == 2
