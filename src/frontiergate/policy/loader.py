@@ -97,9 +97,9 @@ def load_policy(
         ) from None
     duplicate = _first_duplicate_key(root)
     if duplicate is not None:
-        key, line, first = duplicate
+        key, dup_line, first = duplicate
         raise PolicyError(
-            f"{p}:{line}: malformed YAML: key '{key}' is given twice in one mapping (first at line {first}); "
+            f"{p}:{dup_line}: malformed YAML: key '{key}' is given twice in one mapping (first at line {first}); "
             "YAML would silently keep only the last value",
             "keep one of the two entries",
         )
