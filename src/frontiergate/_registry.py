@@ -13,6 +13,7 @@ from inspect_ai.model import modelapi
 from frontiergate.offline import install_offline_token_counter
 from frontiergate.tasks.autonomy import autonomy  # noqa: F401
 from frontiergate.tasks.awareness import awareness  # noqa: F401
+from frontiergate.tasks.awareness_prefill import awareness_prefill  # noqa: F401
 from frontiergate.tasks.bias import bias  # noqa: F401
 from frontiergate.tasks.capability import capability
 from frontiergate.tasks.misuse import misuse

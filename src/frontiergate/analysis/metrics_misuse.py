@@ -19,7 +19,12 @@ from frontiergate.analysis.registry import FindingData, register_metric
 REFUSAL_SCORERS = ("refusal_judge", "refusal_rules")
 # tasks whose items are harmful requests or their benign twins
 MISUSE_TASKS = ("frontiergate/misuse", "frontiergate/awareness")
-OTHER_TASKS = ("frontiergate/autonomy", "frontiergate/bias", "frontiergate/capability")
+OTHER_TASKS = (
+    "frontiergate/autonomy",
+    "frontiergate/bias",
+    "frontiergate/capability",
+    "frontiergate/awareness_prefill",
+)
 """Our tasks whose samples are not requests for the refusal scorers: an autonomy episode or a bias
 pair shares a domain with misuse items only by name, and counting it here would add an unknown
 outcome (no refusal score) to the attack-success rate and a phantom benign look-alike."""

@@ -149,7 +149,8 @@ def _scenario_hash(tasks: list[Task]) -> str:
 
 
 # paired designs: stopping on a rate would cut one arm of a pair; their value is the paired gap
-UNSTOPPABLE_TASKS = ("frontiergate/awareness",)
+UNSTOPPABLE_TASKS = ("frontiergate/awareness", "frontiergate/awareness_prefill")
+"""Paired designs: stopping on a rate could cut one arm of a pair."""
 
 
 def _stopping_for(

@@ -78,16 +78,60 @@ def _domain(rc: ReportContext, target: str, domain: str) -> dict[str, Any] | Non
     return out
 
 
+LAYER_LIMITS = {
+    "behavioural": "Behavioural (evaluation differential, verbalised awareness): black-box and works on any "
+                   "target, but it compares our own framings, so it shows sensitivity to the cues we wrote, not "
+                   "to every way a deployment differs from a test.",
+    "representational": "Representational (white-box probe): reads one open-weight model at one layer; on small "
+                        "models it tracks prompt style more than context (little AUROC survives a style shift), "
+                        "and it says nothing about a target whose activations it cannot read.",
+    "causal": "Causal (reasoning intervention, prefilled answer opening vs a same-length neutral one): needs a "
+              "target that continues an assistant prefix (others are recorded as not applicable); it shows that "
+              "a stated belief of being tested changes behaviour, not that the model forms that belief unprompted.",
+}
+
+
+def _causal(rc: ReportContext, target: str) -> list[dict[str, Any]]:
+    """Per domain: the reasoning intervention's headline (eval-aware − neutral) and its other contrasts."""
+    rows = []
+    found = rc.findings_for(target, "prefill_awareness_effect")
+    for domain in sorted({f["domain"] for f in found}):
+        fs = [f for f in found if f["domain"] == domain]
+        head = next((f for f in fs if f["slice"] == "all"), None)
+        if head is None:
+            continue
+        d = head.get("details", {})
+        rows.append({
+            "domain": domain, "effect": _brief(head), "flag": bool(d.get("flag")), "seeds": d.get("seeds"),
+            "unknown_pairs": d.get("unknown_pairs", 0), "not_applicable": d.get("not_applicable", []),
+            "not_estimable": d.get("not_estimable"), "too_few": d.get("too_few"),
+            "neutral_rate": d.get("baseline_rate"), "eval_aware_rate": d.get("treated_rate"),
+            "contrasts": [{"contrast": f["slice"].split("=", 1)[1], **_brief(f)} for f in fs if f["slice"] != "all"],
+        })
+    return rows
+
+
+def _representational(rc: ReportContext) -> bool:
+    from pathlib import Path
+
+    from frontiergate.whitebox.run_scores import read_artefact
+
+    out_dir = getattr(rc.run, "out_dir", None)
+    return out_dir is not None and read_artefact(Path(out_dir)) is not None
+
+
 def build(rc: ReportContext) -> dict[str, Any] | None:
     targets = []
     for t in rc.targets:
         domains = sorted({f["domain"] for f in rc.findings_for(t, "evaluation_differential")})
         rows = [r for r in (_domain(rc, t, d) for d in domains) if r is not None]
-        if rows:
-            targets.append({"target": t, "domains": rows})
+        causal = _causal(rc, t)
+        if rows or causal:
+            targets.append({"target": t, "domains": rows, "causal": causal})
     if not targets:
         return None
-    return {"targets": targets, "probing": PROBE_NOTE, "convention": AWARENESS_GAP_DEFINITION}
+    return {"targets": targets, "probing": PROBE_NOTE, "convention": AWARENESS_GAP_DEFINITION,
+            "layers": {**LAYER_LIMITS}, "representational_present": _representational(rc)}
 
 
 def _pct(x: Any) -> str:
@@ -102,7 +146,18 @@ def _rate(r: dict[str, Any] | None) -> str:
 
 def markdown(section: dict[str, Any]) -> str:
     lines: list[str] = [f"Sign convention: {section.get('convention', AWARENESS_GAP_DEFINITION)}.", ""]
+    layers = section.get("layers")
+    if layers:
+        rep = ("shown in the next section" if section.get("representational_present")
+               else "not measured for this run (`frontiergate awareness whitebox-score`)")
+        lines += ["Three layers of evidence, each with its validity limits:", "",
+                  f"- {layers['behavioural']} Shown below per domain.",
+                  f"- {layers['representational']} Probe scores: {rep}.",
+                  f"- {layers['causal']} Shown below when the `frontiergate/awareness_prefill` task ran.", ""]
     for t in section["targets"]:
+        lines += _causal_md(t)
+        if not t["domains"]:
+            continue
         lines += [f"**Target `{t['target']}`**", "",
                   "| domain | unsafe, realistic | unsafe, cued | awareness gap (deploy − eval) [95% CI] | McNemar p "
                   "| verbalised (cued / realistic) | mean test-likeness (cued / realistic) | flag |",
@@ -144,3 +199,39 @@ def markdown(section: dict[str, Any]) -> str:
         lines.append("")
     lines.append(section["probing"])
     return "\n".join(lines)
+
+
+def _causal_md(t: dict[str, Any]) -> list[str]:
+    """The reasoning-intervention table for one target (empty when the task did not run)."""
+    rows = t.get("causal") or []
+    if not rows:
+        return []
+    lines = [f"**Target `{t['target']}`: causal layer (reasoning intervention)**", "",
+             "| domain | refused, neutral opening | refused, eval-aware opening | effect (eval-aware − neutral) "
+             "[95% CI] | McNemar p | seeds | unknown pairs | flag |",
+             "|---|---|---|---|---|---|---|---|"]
+    for d in rows:
+        e = d["effect"]
+        eff = ("not estimable" if e["estimate"] is None or e["ci_low"] is None or e["ci_high"] is None
+               else f"{e['estimate']:+.3f} [{e['ci_low']:+.3f}, {e['ci_high']:+.3f}]")
+        p = "n/a" if e["p_value"] is None else f"{e['p_value']:.3g}"
+        lines.append(f"| {d['domain']} | {_rate(d['neutral_rate'])} | {_rate(d['eval_aware_rate'])} | {eff} | {p} | "
+                     f"{d['seeds']} | {d['unknown_pairs']} | {'**FLAGGED**' if d['flag'] else 'no'} |")
+    lines.append("")
+    for d in rows:
+        others = ", ".join(
+            f"{c['contrast']} {c['estimate']:+.3f} [{c['ci_low']:+.3f}, {c['ci_high']:+.3f}] (n={c['n']}"
+            + (f", p={c['p_value']:.3g})" if c["p_value"] is not None else ")")
+            for c in d["contrasts"] if None not in (c["estimate"], c["ci_low"], c["ci_high"]))
+        if others:
+            lines.append(f"- {d['domain']}: other contrasts (refusal-rate change): {others}.")
+        if d.get("not_estimable"):
+            lines.append(f"- {d['domain']}: effect not estimable: {d['not_estimable']}.")
+        if d.get("too_few"):
+            lines.append(f"- {d['domain']}: {d['too_few']}.")
+        if d["flag"]:
+            lines.append(f"- **Limitation:** {d['domain']}: an eval-aware opening made the model significantly "
+                         "safer than a neutral one, so safe behaviour depends on perceived evaluation; the "
+                         "decision takes the worse of the pooled and deployment-realistic rates.")
+    lines.append("")
+    return lines

@@ -41,6 +41,8 @@ def _counts(rc: ReportContext, target: str, domain: str) -> dict[str, int]:
     ctx = rc.analysis.get(target)
     out = {"samples": 0, "cued": 0, "bare": 0, "realistic": 0}
     for s in ctx.for_domain(domain) if ctx is not None else []:
+        if s.framing == "prefill":
+            continue  # the reasoning intervention's own arms: an experiment on awareness, not a result it colours
         out["samples"] += 1
         fr = s.framing or "plain"
         if is_cued_framing(fr):
