@@ -122,11 +122,14 @@ def test_validated_safeguards_are_deployed_with_safeguards() -> None:
     store = Store(f"sqlite:///{Path('runs').resolve() / 'frontiergate.db'}")
     run = store.get_run(run_id)
     assert run is not None
-    assert run.options["safeguards"] == {
-        "target": SAFEGUARDED,
-        "of": RAW,
-        "args": {"guard": "principled", "guard_model": "gauge/sieve"},
-    }
+    stored = dict(run.options["safeguards"])
+    provenance, generalisation = stored.pop("provenance"), stored.pop("generalisation")
+    assert stored == {"target": SAFEGUARDED, "of": RAW, "args": {"guard": "principled", "guard_model": "gauge/sieve"}}
+    # what the guard rests on is fixed when the run starts: a constitution, not the scenario library
+    assert provenance["kind"] == "principled" and provenance["scenario_seed_ids"] == []
+    assert generalisation and all("recall_unseen" in r for r in generalisation)
+    indep = next(c for c in sg["checks"] if c["name"] == "independence")
+    assert indep["passed"] and "constitution" in indep["detail"]
     assert run.options["baseline"] == RAW and run.options["candidate"] == SAFEGUARDED
     # the report's before/after section pairs the raw model with its safeguarded configuration,
     # including the safeguards' own cost (over-refusal on benign twins, latency)
