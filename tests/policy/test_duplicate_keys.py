@@ -25,3 +25,11 @@ def test_a_pasted_twice_alert_line_is_refused_with_both_lines(tmp_path: Path) ->
 
 def test_equal_keys_in_different_mappings_are_fine() -> None:
     assert load_policy(default_policy_path()).version == "3"
+
+
+def test_recursive_and_shared_aliases_end(tmp_path: Path) -> None:
+    """Anchors that refer to themselves, or are shared many times, are walked once (no hang)."""
+    bad = tmp_path / "p.yaml"
+    bad.write_text("a: &x [*x]\nb: &y {k: [*y, *y]}\nname: t\n", encoding="utf-8")
+    with pytest.raises(PolicyError):
+        load_policy(bad)

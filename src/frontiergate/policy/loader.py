@@ -46,8 +46,12 @@ def _first_duplicate_key(root: yaml.Node | None) -> tuple[str, int, int] | None:
     pasted twice would change the policy silently.
     """
     stack: list[yaml.Node] = [root] if root is not None else []
+    visited: set[int] = set()  # aliases share nodes and may form cycles: visit each node once
     while stack:
         node = stack.pop()
+        if id(node) in visited:
+            continue
+        visited.add(id(node))
         if isinstance(node, yaml.MappingNode):
             seen: dict[str, int] = {}
             for k, v in node.value:
