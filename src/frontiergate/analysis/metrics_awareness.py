@@ -39,7 +39,7 @@ from frontiergate.analysis.registry import FindingData, register_metric
 from frontiergate.scenarios.framings import DEPLOY, EVAL
 from frontiergate.scorers.awareness import SCORER_NAME
 from frontiergate.stats.intervals import wilson_interval
-from frontiergate.stats.paired import cluster_bootstrap_diff
+from frontiergate.stats.paired import PairedResult, cluster_bootstrap_diff
 
 MIN_SEEDS = 10
 """Below this many seed scenarios the clustered interval is too coarse to decide: said in details."""
@@ -113,6 +113,22 @@ def _seed_level_interval(
     return round(2 * low - 1, 12), round(2 * high - 1, 12)
 
 
+
+def _paired_interval(
+    a: list[bool], b: list[bool], seeds: list[str], confidence: float
+) -> tuple[PairedResult, float | None, float | None, str]:
+    """Paired change b − a with a seed-cluster bootstrap interval, or the seed-level Wilson interval
+    when every resample agreed; (result, low, high, how the interval was made)."""
+    res = cluster_bootstrap_diff(a, b, seeds, confidence=confidence, seed=0)
+    assert res.diff is not None
+    ci_low, ci_high, interval = res.ci_low, res.ci_high, "percentile, 2000 resamples of seed scenarios"
+    if ci_low is None or ci_high is None:
+        fallback = _seed_level_interval(a, b, seeds, confidence)
+        if fallback is not None:
+            ci_low, ci_high = fallback
+            interval = "seed-level Wilson (every bootstrap resample agreed)"
+    return res, ci_low, ci_high, interval
+
 def _differential(
     domain: str, arms: dict[str, Arm], cued: str, confidence: float, slice_: str,
 ) -> FindingData | None:
@@ -141,14 +157,8 @@ def _differential(
             details={**common, "flag": False, "direction": "not_estimable",
                      "not_estimable": "no pair has a known outcome in both arms"},
         )
-    res = cluster_bootstrap_diff(a, b, seeds, confidence=confidence, seed=0)
+    res, ci_low, ci_high, interval = _paired_interval(a, b, seeds, confidence)
     assert res.diff is not None
-    ci_low, ci_high, interval = res.ci_low, res.ci_high, "percentile, 2000 resamples of seed scenarios"
-    if ci_low is None or ci_high is None:
-        fallback = _seed_level_interval(a, b, seeds, confidence)
-        if fallback is not None:
-            ci_low, ci_high = fallback
-            interval = "seed-level Wilson (every bootstrap resample agreed)"
     significant = res.p_value is not None and res.p_value < 1 - confidence
     # an interval that is not estimable (one seed scenario) cannot show a gap either way
     safer_when_cued = significant and res.diff > 0 and ci_low is not None and ci_low > 0
@@ -295,14 +305,8 @@ def _prefill_contrast(domain: str, by_cond: dict[str, dict[tuple[str, int], Samp
     a = [bool(_prefill_refused(b0[k])) for k in keys]  # refused under the baseline opening
     b = [bool(_prefill_refused(t0[k])) for k in keys]  # refused under the treated opening
     seeds = [b0[k].seed_id for k in keys]
-    res = cluster_bootstrap_diff(a, b, seeds, confidence=confidence, seed=0)
+    res, ci_low, ci_high, interval = _paired_interval(a, b, seeds, confidence)
     assert res.diff is not None
-    ci_low, ci_high, interval = res.ci_low, res.ci_high, "percentile, 2000 resamples of seed scenarios"
-    if ci_low is None or ci_high is None:
-        fallback = _seed_level_interval(a, b, seeds, confidence)
-        if fallback is not None:
-            ci_low, ci_high = fallback
-            interval = "seed-level Wilson (every bootstrap resample agreed)"
     significant = res.p_value is not None and res.p_value < 1 - confidence
     safer = significant and res.diff > 0 and ci_low is not None and ci_low > 0
     details: dict[str, Any] = {
