@@ -21,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from frontiergate.errors import FrontiergateError
+from frontiergate.pipeline.spec import split_spec
 
 CONTEMPLATE_PREFIX = "contemplate/"
 AGGREGATORS = ("vote", "synthesise", "judge")
@@ -55,21 +56,7 @@ def _int(key: str, value: str, low: int, high: int) -> int:
 def parse_cascade(spec: str) -> dict[str, Any]:
     """``n=3,aggregators=vote+judge,compromise=scripted[,model=M][,prompt=TEXT][,layers=2][,k=1]``
     → the sweep target's model args. Every problem is a usage error naming the key and the fix."""
-    raw: dict[str, str] = {}
-    for part in (p.strip() for p in spec.split(",")):
-        if not part:
-            continue
-        if "=" not in part:
-            raise _usage(f"expected key=value, got '{part}'", f"write e.g. {EXAMPLE} (a prompt may not hold commas)")
-        key, value = (x.strip() for x in part.split("=", 1))
-        key = key.lower()
-        if key not in _KEYS:
-            raise _usage(f"unknown key '{key}'", f"use {', '.join(_KEYS)}, e.g. {EXAMPLE}")
-        if key in raw:
-            raise _usage(f"'{key}' is given twice", "give each key once")
-        if not value:
-            raise _usage(f"'{key}' has no value", f"write e.g. {EXAMPLE}")
-        raw[key] = value
+    raw = split_spec(spec, _KEYS, EXAMPLE, _usage, " (a prompt may not hold commas)")
     n = _int("n", raw.get("n", "3"), 2, 16)
     aggs = [a.strip().lower() for a in raw.get("aggregators", "vote+judge").split("+") if a.strip()]
     bad = [a for a in aggs if a not in AGGREGATORS]

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from frontiergate.errors import FrontiergateError
+from frontiergate.pipeline.spec import split_spec
 
 SAFEGUARDED_PREFIX = "safeguarded/"
 GUARD_KINDS = ("principled", "rules", "classifier")
@@ -57,20 +58,7 @@ def parse_safeguards(spec: str) -> dict[str, Any]:
     """``guard=classifier,stages=input+output,fail=closed,guard_model=M`` → the model args of the
     safeguarded target. Every problem is a usage error naming the key and the form to write."""
     args: dict[str, Any] = {}
-    for raw in spec.split(","):
-        part = raw.strip()
-        if not part:
-            continue
-        if "=" not in part:
-            raise _usage(f"expected key=value, got '{part}'", f"write e.g. {EXAMPLE}")
-        key, value = (x.strip() for x in part.split("=", 1))
-        key = key.lower()
-        if key not in _KEYS:
-            raise _usage(f"unknown key '{key}'", f"use {', '.join(_KEYS)}, e.g. {EXAMPLE}")
-        if key in args:
-            raise _usage(f"'{key}' is given twice", "give each key once")
-        if not value:
-            raise _usage(f"'{key}' has no value", f"write e.g. {EXAMPLE}")
+    for key, value in split_spec(spec, _KEYS, EXAMPLE, _usage).items():
         if key == "guard":
             value = value.lower()
             if value not in GUARD_KINDS:
