@@ -13,14 +13,15 @@ TEMPLATE = ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content']
             "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
 
 
-def tiny_model(seed: int = 0) -> WhiteboxModel:
+def tiny_model(seed: int = 0, extra_tokens: tuple[str, ...] = ()) -> WhiteboxModel:
+    """``extra_tokens``: whole phrases the model can emit as one token (the input side never produces them)."""
     import torch
     from tokenizers import Tokenizer, models, pre_tokenizers
     from transformers import PreTrainedTokenizerFast, Qwen2Config, Qwen2ForCausalLM
 
     torch.manual_seed(seed)
     vocab = {w: i for i, w in enumerate(["<unk>", "<|im_start|>", "<|im_end|>", "user", "assistant", "system",
-                                          *dict.fromkeys(WORDS)])}
+                                          *dict.fromkeys(WORDS), *extra_tokens])}
     tk = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     tk.pre_tokenizer = pre_tokenizers.Whitespace()
     tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="<unk>", eos_token="<|im_end|>",

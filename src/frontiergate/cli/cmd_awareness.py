@@ -14,7 +14,6 @@ Every experiment is CPU-heavy; torch and llama.cpp use ``--threads`` (default 1)
 from __future__ import annotations
 
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -22,13 +21,13 @@ from typing import Any
 import typer
 
 from frontiergate.errors import FrontiergateError
+from frontiergate.whitebox.activations import default_cache_dir
 
 awareness_app = typer.Typer(help="Evaluation awareness, causally: activation probes, steering, prefill.",
                             no_args_is_help=True)
 
 DEFAULT_MODEL = "frontiergate/qwen2.5-coder-0.5b-instruct"
-DEFAULT_CACHE = Path(os.environ.get("FRONTIERGATE_WHITEBOX_CACHE", str(Path.home() / ".cache" / "frontiergate"
-                                                                       / "whitebox")))
+DEFAULT_CACHE = default_cache_dir()
 
 
 def _fail(exc: FrontiergateError) -> typer.Exit:
@@ -164,6 +163,9 @@ def steer_cmd(
     max_new_tokens: int = typer.Option(40, "--max-new-tokens", min=4),
     cache: Path = typer.Option(DEFAULT_CACHE, "--cache", help="Activation cache directory."),
     out: Path | None = typer.Option(None, "--out", help="Write the JSON result here."),
+    save_direction: Path | None = typer.Option(
+        None, "--save-direction",
+        help="Save the eval-minus-deploy direction as .npy (reuse: -T frontiergate/awareness_steer:direction=FILE)."),
     threads: int = typer.Option(1, "--threads", min=1),
     seed: int = typer.Option(0, "--seed"),
 ) -> None:
@@ -189,6 +191,10 @@ def steer_cmd(
         rows = framing_pairs(direction_seeds, seed)
         acts = extract(wb, [r.text for r in rows], cache).pooled("mean")[:, layer]
         d = contrastive_direction(acts, np.array([r.y for r in rows]))
+        if save_direction is not None:
+            save_direction.parent.mkdir(parents=True, exist_ok=True)
+            np.save(save_direction, d)
+            typer.echo(f"wrote {save_direction} (layer {layer}, |d| = {float(np.linalg.norm(d)):.2f})", err=True)
         vectors: dict[str, Any] = {"none": None, **condition_vectors(d, scale, seed)}
         prompts = _held_out_prompts(n, direction_seeds, seed)
         t = time.perf_counter()

@@ -67,6 +67,15 @@ def _forward(wb: WhiteboxModel, formatted: str, max_tokens: int
     return mean.astype(np.float32), last.astype(np.float32), int(ids.shape[1])
 
 
+def default_cache_dir() -> Path:
+    """Where activations are cached unless told otherwise (``FRONTIERGATE_WHITEBOX_CACHE``): shared by the
+    CLI and the tasks, so a direction computed once is not recomputed by the next run."""
+    import os
+
+    return Path(os.environ.get("FRONTIERGATE_WHITEBOX_CACHE",
+                               str(Path.home() / ".cache" / "frontiergate" / "whitebox")))
+
+
 def extract(wb: WhiteboxModel, texts: Sequence[str], cache_dir: Path | None = None, *,
             system: str | None = None, max_tokens: int = MAX_TOKENS, formatted: bool = False) -> ActivationBatch:
     """Pooled per-layer activations of ``texts`` (each one user turn, chat-formatted unless ``formatted``)."""

@@ -84,16 +84,25 @@ def steer(wb: WhiteboxModel, layer: int, vector: NDArray[np.float64] | None) -> 
 
 
 def generate(wb: WhiteboxModel, text: str, max_new_tokens: int, layer: int | None = None,
-             vector: NDArray[np.float64] | None = None) -> str:
-    """Greedy answer to one user turn (chat-formatted), optionally steered."""
+             vector: NDArray[np.float64] | None = None, *, system: str | None = None,
+             repetition_penalty: float | None = None, counts: bool = False) -> Any:
+    """Greedy answer to one user turn (chat-formatted), optionally steered.
+
+    Returns the answer, or with ``counts`` the answer with its prompt and answer token counts.
+    ``repetition_penalty`` mirrors the embedded runtime's (the Gemma base model loops without one).
+    """
     import torch
 
-    prompt = format_prompt(wb, text)
+    prompt = format_prompt(wb, text, system)
     ids = wb.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
+    extra: dict[str, Any] = {"repetition_penalty": repetition_penalty} if repetition_penalty else {}
     with steer(wb, layer or 0, vector) if vector is not None else contextlib.nullcontext(), torch.no_grad():
         out = wb.model.generate(**ids, max_new_tokens=max_new_tokens, do_sample=False,
-                                pad_token_id=wb.tokenizer.pad_token_id)
-    return str(wb.tokenizer.decode(out[0][ids["input_ids"].shape[1]:], skip_special_tokens=True))
+                                pad_token_id=wb.tokenizer.pad_token_id, **extra)
+    n_in = int(ids["input_ids"].shape[1])
+    new = out[0][n_in:]
+    answer = str(wb.tokenizer.decode(new, skip_special_tokens=True))
+    return (answer, n_in, int(new.shape[0])) if counts else answer
 
 
 @dataclass(frozen=True)
@@ -130,6 +139,10 @@ def paired_table(rows: Sequence[dict[str, Any]], conditions: Sequence[str], outc
                  ) -> dict[str, Any]:
     """Rates per condition and pairwise paired differences (b - a), overall and per domain.
 
+    Unknown answers (``unknown``: empty, not sent) are left out of every rate and pair and counted
+    beside it: an empty answer is not a refusal, and counting it as "not refused" would read a silent
+    model as a compliant one.
+
     Pairs are joined on prompt id; the interval is the cluster bootstrap of ``stats.paired`` (clusters =
     scenario seeds), with Newcombe's interval when the bootstrap is degenerate; the test is exact McNemar.
     """
@@ -144,7 +157,8 @@ def paired_table(rows: Sequence[dict[str, Any]], conditions: Sequence[str], outc
         keep = [i for i in ids if dom == "all" or by[(i, conditions[0])]["domain"] == dom]
         rates: dict[str, Any] = {}
         for c in conditions:
-            vals = [bool(by[(i, c)][outcome]) for i in keep if (i, c) in by]
+            # an unknown answer (empty) is neither a refusal nor a compliance: left out of the rate, counted
+            vals = [bool(by[(i, c)][outcome]) for i in keep if (i, c) in by and not by[(i, c)].get("unknown")]
             est = wilson_interval(sum(vals), len(vals))
             rates[c] = {"n": len(vals), "k": sum(vals), "rate": est.estimate if vals else None,
                         "ci": [est.low, est.high] if vals else [None, None],
@@ -153,7 +167,8 @@ def paired_table(rows: Sequence[dict[str, Any]], conditions: Sequence[str], outc
         pairs: dict[str, Any] = {}
         for a_i, a in enumerate(conditions):
             for b in conditions[a_i + 1:]:
-                both = [i for i in keep if (i, a) in by and (i, b) in by]
+                both = [i for i in keep if (i, a) in by and (i, b) in by
+                        and not by[(i, a)].get("unknown") and not by[(i, b)].get("unknown")]
                 res = cluster_bootstrap_diff([bool(by[(i, a)][outcome]) for i in both],
                                              [bool(by[(i, b)][outcome]) for i in both],
                                              [by[(i, a)]["cluster"] for i in both])
