@@ -182,3 +182,24 @@ def test_report_shows_the_steering_layer(organisms: dict[str, Path], tmp_path: P
     assert section is not None
     md = awareness_section.markdown(section)
     assert "steer" in md.lower() and "FLAGGED" in md and "+1.000" in md and "random" in md
+
+
+def test_caveat_does_not_count_steered_arms_and_names_the_causal_evidence(
+        organisms: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from frontiergate.report.sections import awareness_caveat
+
+    ctx = _ctx("frontiergate-steer/hf/adversarial", tmp_path, direction=str(organisms["adversarial"]))
+    findings = [f.as_dict() for f in steering_awareness_effect(ctx, "cyber")]
+    rc = ReportContext(run=None, policy=load_policy(None), store=None, targets=["test"],  # type: ignore[arg-type]
+                       findings={"test": [_clean_asr().as_dict(), *findings]}, decisions={}, analysis={"test": ctx})
+    # the steered arms are the experiment itself: no cue-bearing samples, nothing to caveat
+    assert awareness_caveat._counts(rc, "test", "cyber") == {"samples": 0, "cued": 0, "bare": 0, "realistic": 0}
+    assert awareness_caveat.build(rc) is None
+    # beside cue-bearing misuse samples, the caveat names the causal evidence and does not list the effect
+    monkeypatch.setattr(awareness_caveat, "_counts",
+                        lambda *_: {"samples": 10, "cued": 0, "bare": 10, "realistic": 0})
+    section = awareness_caveat.build(rc)
+    assert section is not None
+    row = section["targets"][0]["domains"][0]
+    assert all(r["metric"] != "steering_awareness_effect" for r in row["results"])
+    assert row["causal"] and "steering its activations" in row["note"]

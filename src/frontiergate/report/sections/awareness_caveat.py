@@ -25,7 +25,14 @@ NAME = "awareness_caveat"
 TITLE = "Evaluation-awareness caveat"
 ORDER = 14
 
-AWARENESS_METRICS = ("evaluation_differential", "verbalised_awareness_rate", "behaviour_given_awareness")
+AWARENESS_METRICS = ("evaluation_differential", "verbalised_awareness_rate", "behaviour_given_awareness",
+                     "prefill_awareness_effect", "steering_awareness_effect")
+EXPERIMENT_FRAMINGS = ("prefill", "steer")
+"""The causal experiments' own arms (an opening we wrote, a push we added): experiments on awareness,
+not results it colours, so they are neither counted as cue-bearing nor listed as coloured results."""
+CAUSAL = {"prefill_awareness_effect": "an eval-aware answer opening made it significantly safer than a neutral one",
+          "steering_awareness_effect": "steering its activations toward 'test' made it significantly safer than "
+                                       "toward deployment, beyond a random push"}
 
 
 def is_cued_framing(framing: str) -> bool:
@@ -41,8 +48,8 @@ def _counts(rc: ReportContext, target: str, domain: str) -> dict[str, int]:
     ctx = rc.analysis.get(target)
     out = {"samples": 0, "cued": 0, "bare": 0, "realistic": 0}
     for s in ctx.for_domain(domain) if ctx is not None else []:
-        if s.framing == "prefill":
-            continue  # the reasoning intervention's own arms: an experiment on awareness, not a result it colours
+        if s.framing in EXPERIMENT_FRAMINGS:
+            continue
         out["samples"] += 1
         fr = s.framing or "plain"
         if is_cued_framing(fr):
@@ -76,8 +83,14 @@ def _domain(rc: ReportContext, target: str, domain: str) -> dict[str, Any] | Non
         "results from them may understate deployment risk. Awareness gap (deploy − eval): "
         f"{gap_text}" + (f", p={gap['p_value']:.3g}" if gap and gap.get("p_value") is not None else "") + "."
     )
+    causal = [text for metric, text in CAUSAL.items()
+              if any(f["metric"] == metric and f["slice"] == "all" and (f.get("details") or {}).get("flag")
+                     for f in findings)]
+    if causal:
+        note += (" Causal evidence that safe behaviour depends on perceived evaluation: " + "; ".join(causal)
+                 + ".")
     return {"domain": domain, **counts, "cue_bearing": cue_bearing, "gap": gap, "sign": sign,
-            "gap_text": gap_text, "results": results, "note": note}
+            "gap_text": gap_text, "results": results, "note": note, "causal": causal}
 
 
 def build(rc: ReportContext) -> dict[str, Any] | None:
