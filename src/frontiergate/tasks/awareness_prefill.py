@@ -76,7 +76,9 @@ def prefill_opening(max_tokens: int = 48, assume_prefill: bool = False) -> Solve
         if provider == "frontiergate" and prefix:
             # same weights and model args (n_threads, n_ctx), so the cached llama.cpp instance is shared
             model = get_model(f"{PREFILL_PROVIDER}/{name}",
-                              config=GenerateConfig(temperature=0.0, max_tokens=max_tokens),
+                              # one llama.cpp context decodes one prompt at a time: an explicit limit,
+                              # else Inspect's adaptive pool queues calls inside their attempt timeout
+                              config=GenerateConfig(temperature=0.0, max_tokens=max_tokens, max_connections=1),
                               **get_model().model_args)
             state.output = await model.generate(state.messages)
             state.messages.append(state.output.message)

@@ -69,7 +69,10 @@ def steered_answer(max_tokens: int = 40, layer: int | None = None, scale: float 
             state.completed = True
             return state
         ref = target.split("/", 1)[1] if target.startswith(STEER_PROVIDER + "/") else target
-        model = get_model(f"{STEER_PROVIDER}/{ref}", config=GenerateConfig(temperature=0.0, max_tokens=max_tokens),
+        # max_connections=1 explicitly: without it Inspect's adaptive pool (not the API's max_connections)
+        # sets the concurrency, and answers queued on the model's lock would wait inside their attempt timeout
+        config = GenerateConfig(temperature=0.0, max_tokens=max_tokens, max_connections=1)
+        model = get_model(f"{STEER_PROVIDER}/{ref}", config=config,
                           condition=str(state.metadata["steer_condition"]), layer=layer, scale=float(scale),
                           direction=direction, direction_seeds=int(direction_seeds), seed=int(seed),
                           cache_dir=cache_dir, threads=threads)

@@ -166,6 +166,11 @@ class SteeredWhiteboxAPI(ModelAPI):
     def max_connections(self) -> int:
         return 1  # one hooked forward pass at a time per model (see the module docstring)
 
+    def connection_key(self) -> str:
+        """The four conditions of one model share one pool, so a queued answer waits *before* its attempt
+        timeout starts (waiting on the model's lock inside it would time out under load)."""
+        return self.model_name
+
     def _answer(self, system: str | None, text: str, max_tokens: int) -> tuple[str, dict[str, Any], int, int]:
         with _computing:
             st = steering_for(*self._setting)
