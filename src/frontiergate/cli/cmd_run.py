@@ -49,7 +49,8 @@ def _parse_task_args(values: list[str]) -> dict[str, dict[str, Any]]:
             raise FrontiergateError(
                 f"-T expects TASK:key=value, got '{v}'", "write e.g. -T frontiergate/misuse:max_seeds=3"
             )
-        task, kv = v.split(":", 1) if v.count(":") == 1 else v.rsplit(":", 1)
+        # the task ends at the first ':' (task names have none); the value may hold more (a:b, URLs)
+        task, kv = v.split(":", 1)
         out.setdefault(task, {}).update(_parse_kv([kv], "-T"))
     return out
 
@@ -242,13 +243,26 @@ def register(app: typer.Typer) -> None:
             "Finished samples are journaled as they end, so a killed run loses none whatever this is.",
         ),
         display: str | None = typer.Option(None, "--display", help="Inspect display: full, rich, plain, none."),
-        workers: int = typer.Option(
-            1,
+        workers: int | None = typer.Option(
+            None,
             "--workers",
             min=1,
-            max=64,
-            help="Processes that share the run's samples (for fast endpoints: one Inspect process is "
-            "CPU-bound near 80 requests/s). --max-connections and --max-samples stay run-wide totals.",
+            max=1024,
+            help="Processes (or, with --executor ray, Ray tasks) that share the run's samples (for fast "
+            "endpoints: one Inspect process is CPU-bound near 80 requests/s). Default 1; with --executor ray "
+            "one per cluster CPU. --max-connections and --max-samples stay run-wide totals.",
+        ),
+        executor: str | None = typer.Option(
+            None,
+            "--executor",
+            help="Where the run's parts run: local (this machine, default) or ray (a Ray cluster; "
+            "docs/scale-out.md). With --resume: default the executor the run started with.",
+        ),
+        ray_address: str | None = typer.Option(
+            None,
+            "--ray-address",
+            help="Ray cluster to join with --executor ray (e.g. ray://HEAD:10001; default RAY_ADDRESS, else "
+            "a local Ray instance on this machine). A remote cluster needs a shared store and --out.",
         ),
         part_size: int | None = typer.Option(
             None,
@@ -262,7 +276,7 @@ def register(app: typer.Typer) -> None:
         from frontiergate.pipeline.run import RunOptions, resume_run, start_run
 
         if resume:
-            result = resume_run(resume, str(runs_dir), store, display)
+            result = resume_run(resume, str(runs_dir), store, display, executor, ray_address)
             print_summary(result)
             return
         targets = list(model)
@@ -284,9 +298,12 @@ def register(app: typer.Typer) -> None:
         if safeguards is not None:
             targets, roles, target_args, safeguards_opt = _with_safeguards(targets, safeguards, bool(roles))
         if cascade is not None:
-            from frontiergate.pipeline.cascade import with_cascade
+            from frontiergate.pipeline.cascade import sweep_timeouts, with_cascade
 
             targets, target_args = with_cascade(targets, target_args, cascade)
+            # one sweep answer holds all its inner calls within one attempt (see sweep_timeouts)
+            attempt_timeout, request_budget = sweep_timeouts(target_args[targets[-1]], attempt_timeout,
+                                                             request_budget)
         if len(set(targets)) != len(targets):
             raise FrontiergateError("the same --model is given twice", "list each target once")
         model_roles = {k: v for k, v in (("grader", grader), ("attacker", attacker), ("guard", guard)) if v}
@@ -315,8 +332,10 @@ def register(app: typer.Typer) -> None:
             retry_on_error=retry_on_error,
             sequential=sequential,
             claims_path=str(claims) if claims else None,
-            workers=workers,
+            workers=workers if workers is not None else (0 if executor == "ray" else 1),
             part_size=part_size,
+            executor=executor or "local",
+            ray_address=ray_address,
             target_args=target_args,
             safeguards=safeguards_opt,
             previous=previous,

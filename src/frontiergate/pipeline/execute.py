@@ -1,4 +1,4 @@
-"""Run a run's parts through Inspect: in this process, or spread over worker processes.
+"""Run a run's parts through Inspect: in this process, over worker processes, or on a Ray cluster.
 
 Why workers: one Inspect eval runs on one event loop, and at high request rates (fast or heavily
 parallel endpoints) that loop is CPU-bound at 30-90 requests/s on one core (measured on two days
@@ -10,6 +10,12 @@ Each worker rebuilds the parts from ``run.json`` (the split is deterministic), r
 ``eval_set`` on its own log directory ``logs/worker-K`` (a folder per wave inside) and journals
 finished samples into the run's shared journal, so a killed run resumes exactly as a single-process
 one does. The parent only waits, shows progress from the journal and ingests every log afterwards.
+
+Every executor shares one interface (:class:`Executor`): the driver plans the parts and assigns them
+(:func:`assign`), the executor runs each assignment with :func:`run_assignment` somewhere (this
+process, a worker process, a Ray task on a cluster node: ``pipeline/ray_executor.py``), finished
+samples go to the journal, and the driver ingests the logs. So the executors differ only in where a
+share runs, never in what it runs.
 """
 
 from __future__ import annotations
@@ -27,7 +33,7 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from inspect_ai import eval_set
 from inspect_ai.model import GenerateConfig, GenerateConfigArgs
@@ -67,6 +73,27 @@ def assign(parts: Sequence[Part], workers: int, log_dir: Path) -> list[Assignmen
         Assignment([p for _, p in sorted(c, key=lambda x: x[0])], log_dir / f"worker-{k + 1}")
         for k, c in enumerate(chosen)
     ]
+
+
+class Executor(Protocol):
+    """Runs a run's assignments and reports whether every one completed.
+
+    ``out_dir`` holds ``run.json`` (from which a remote share rebuilds its parts) and the journal;
+    an executor must leave each assignment's logs in ``assignment.log_dir`` for the driver to ingest.
+    """
+
+    def run(self, out_dir: Path, assignments: list[Assignment], opts: RunOptions) -> bool: ...
+
+
+class LocalExecutor:
+    """This machine: one assignment in this process, several in worker processes (``--workers N``)."""
+
+    def run(self, out_dir: Path, assignments: list[Assignment], opts: RunOptions) -> bool:
+        if len(assignments) > 1:
+            parts = sum(len(a.parts) for a in assignments)
+            log.info("running %d parts in %d worker processes", parts, len(assignments))
+            return run_workers(out_dir, assignments, opts.display)
+        return run_assignment(assignments[0], opts, out_dir / "journal", display=opts.display)
 
 
 def _share(total: int | None, workers: int) -> int | None:
@@ -311,7 +338,7 @@ def run_workers(out_dir: Path, assignments: list[Assignment], display: str | Non
         for k in range(len(assignments))
     ]
     try:
-        with _progress(total, display) as update:
+        with progress_bar(total, display) as update:
             while any(p.poll() is None for p in procs):
                 update(counter.update())
                 time.sleep(0.5)
@@ -327,7 +354,8 @@ def run_workers(out_dir: Path, assignments: list[Assignment], display: str | Non
 
 
 @contextlib.contextmanager
-def _progress(total: int, display: str | None) -> Iterator[Callable[[int], None]]:
+def progress_bar(total: int, display: str | None) -> Iterator[Callable[[int], None]]:
+    """A bar over the run's samples, fed with the journal count; silent without a terminal."""
     if display == "none" or not sys.stderr.isatty():
 
         def ignore(done: int) -> None:

@@ -34,7 +34,13 @@ def _decompress(method: int, data: bytes) -> bytes:
 
 def _fast_samples(path: Path) -> Iterator[EvalSample]:
     with zipfile.ZipFile(path) as zf, path.open("rb") as fh:
-        members = [i for i in zf.infolist() if i.filename.startswith("samples/") and i.filename.endswith(".json")]
+        # in name order (sample id, epoch), not in the order the samples finished: ingest then gives the
+        # store's sample keys, which order the report's evidence lists, independently of timing, so the
+        # same run executed elsewhere (other workers, a Ray cluster) yields the same report.json
+        members = sorted(
+            (i for i in zf.infolist() if i.filename.startswith("samples/") and i.filename.endswith(".json")),
+            key=lambda i: i.filename,
+        )
         for info in members:
             fh.seek(info.header_offset)
             header = _LOCAL_HEADER.unpack(fh.read(_LOCAL_HEADER.size))

@@ -34,7 +34,7 @@ from frontiergate.decision.engine import decide
 from frontiergate.decision.inputs import Mitigation, PreviousRun, RunFacts
 from frontiergate.errors import FrontiergateError, RunError
 from frontiergate.pipeline.early_stopping import DomainRule, ThresholdEarlyStopping, sequential_order
-from frontiergate.pipeline.execute import Assignment, assign, release_freed_memory, run_assignment, run_workers
+from frontiergate.pipeline.execute import Assignment, Executor, LocalExecutor, assign, release_freed_memory
 from frontiergate.pipeline.ingest import ingest_log
 from frontiergate.pipeline.lineage import paired_domains, previous_runs, resolve_previous
 from frontiergate.pipeline.parts import DEFAULT_PART_SIZE, PART_TAG_PREFIX, Part, evaluation_key, split_task
@@ -102,6 +102,11 @@ class RunOptions:
     previous_from: str | None = None
     # the model lineage (default: the policy's ``lineage``)
     lineage: str | None = None
+    # where the shares run (pipeline/execute.py, pipeline/ray_executor.py): "local" (this machine,
+    # ``workers`` processes) or "ray" (``workers`` Ray tasks; 0: one per cluster CPU); how a run
+    # executes, never what it measures, so neither is stored with the run's options
+    executor: str = "local"
+    ray_address: str | None = None
 
     def args_for(self, target: str) -> dict[str, Any]:
         """The model args ``target`` is built with: the run's, then its own on top."""
@@ -149,7 +154,8 @@ def _scenario_hash(tasks: list[Task]) -> str:
 
 
 # paired designs: stopping on a rate would cut one arm of a pair; their value is the paired gap
-UNSTOPPABLE_TASKS = ("frontiergate/awareness", "frontiergate/awareness_prefill")
+UNSTOPPABLE_TASKS = ("frontiergate/awareness", "frontiergate/awareness_prefill", "frontiergate/awareness_steer",
+                     "frontiergate/awareness_steer_autonomy")
 """Paired designs: stopping on a rate could cut one arm of a pair."""
 
 
@@ -236,8 +242,42 @@ def _store_for(opts: RunOptions) -> Store:
     return Store(opts.store_url or default_store_url(Path(opts.runs_dir)))
 
 
+EXECUTORS = ("local", "ray")
+
+
+def check_execution(opts: RunOptions, store_url: str) -> None:
+    """Refuse, before anything is written, an executor, output location or store that cannot work."""
+    if opts.executor not in EXECUTORS:
+        raise RunError(f"unknown executor '{opts.executor}'", f"choose one of: {', '.join(EXECUTORS)}")
+    if opts.out is not None and "://" in opts.out:
+        raise RunError(
+            f"--out {opts.out}: object-store URLs are not supported yet (logs, journal and run.json need a filesystem)",
+            "pass a directory; for a cluster, one every node mounts at the same path (e.g. NFS, /shared/runs/X)",
+        )
+    if opts.ray_address and opts.executor != "ray":
+        raise RunError("--ray-address is given without --executor ray", "add --executor ray, or drop --ray-address")
+    if opts.executor == "ray":
+        from frontiergate.pipeline import ray_executor
+
+        ray_executor.check_options(opts, store_url)
+
+
+def executor_for(opts: RunOptions) -> Executor:
+    """The executor ``opts`` names; a ray run joins its cluster here, and without ``--workers`` takes
+    one share per cluster CPU (one per node for an in-process model)."""
+    if opts.executor != "ray":
+        return LocalExecutor()
+    from frontiergate.pipeline import ray_executor
+
+    if opts.workers < 1:
+        ray_executor.connect(opts)
+        opts.workers = ray_executor.default_workers(opts)
+    return ray_executor.RayExecutor()
+
+
 def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
     """Plan, run, ingest, analyse, decide and report a new run."""
+    check_execution(opts, opts.store_url or default_store_url(Path(opts.runs_dir)))
     policy_path = Path(opts.policy_path) if opts.policy_path else None
     if policy is None:
         from frontiergate.analysis.registry import metric_exists
@@ -285,6 +325,7 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
     # before anything is written: an unknown or unfinished --previous is a usage error
     opts.lineage = opts.lineage or policy.lineage
     opts.previous, opts.previous_from = resolve_previous(store, opts.previous, opts.lineage)
+    executor = executor_for(opts)  # before the manifest: it may settle the number of shares
     run_id = new_run_id()
     out_dir = Path(opts.out) if opts.out else Path(opts.runs_dir) / run_id
     if out_dir.exists() and any(out_dir.iterdir()):
@@ -321,11 +362,15 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
         )
     parts = _build_parts(plan, tasks, opts)
     del tasks  # the parts hold what runs; a large sweep's samples are packed there (see parts.py)
-    return _execute(store, run_id, opts, policy, plan, parts)
+    return _execute(store, run_id, opts, policy, plan, parts, executor)
 
 
 def _stored_options(opts: RunOptions) -> dict[str, Any]:
-    d = {k: v for k, v in asdict(opts).items() if k not in ("store_url", "validate_targets", "display")}
+    d = {
+        k: v
+        for k, v in asdict(opts).items()
+        if k not in ("store_url", "validate_targets", "display", "executor", "ray_address")
+    }
     d["versions"] = library_versions()
     d["roles"] = dict(opts.roles)
     for model, role in opts.roles.items():
@@ -335,10 +380,20 @@ def _stored_options(opts: RunOptions) -> dict[str, Any]:
 
 
 def resume_run(
-    run_id: str, runs_dir: str = "runs", store_url: str | None = None, display: str | None = None
+    run_id: str,
+    runs_dir: str = "runs",
+    store_url: str | None = None,
+    display: str | None = None,
+    executor: str | None = None,
+    ray_address: str | None = None,
 ) -> RunResult:
-    """Continue a run that was interrupted: finished samples are reused, not redone."""
-    store = Store(store_url or default_store_url(Path(runs_dir)))
+    """Continue a run that was interrupted: finished samples are reused, not redone.
+
+    ``executor``/``ray_address`` (default: those the run started with) may move the rest of the run,
+    e.g. onto a cluster; the shares stay those in ``run.json``, so what was journaled is found again.
+    """
+    url = store_url or default_store_url(Path(runs_dir))
+    store = Store(url)
     row = store.get_run(run_id)
     if row is None:
         known = ", ".join(r.id for r in store.list_runs()[:5]) or "none"
@@ -349,16 +404,29 @@ def resume_run(
     opts, policy, plan = _from_manifest(_manifest(Path(row.out_dir)))
     opts.store_url = store_url
     opts.display = display
+    if executor is not None:
+        opts.executor = executor
+        opts.ray_address = ray_address if executor == "ray" else None
+    elif ray_address is not None:
+        opts.ray_address = ray_address
+    check_execution(opts, url)
+    chosen = executor_for(opts)
     parts = _build_parts(plan, _build_tasks(plan, policy, opts.sequential, opts.seed), opts)
     with store.session() as s:
         r = s.get(RunRow, run_id)
         assert r is not None
         r.status = "running"
-    return _execute(store, run_id, opts, policy, plan, parts)
+    return _execute(store, run_id, opts, policy, plan, parts, chosen)
 
 
 def _execute(
-    store: Store, run_id: str, opts: RunOptions, policy: Policy, plan: list[PlannedEvaluation], parts: list[Part]
+    store: Store,
+    run_id: str,
+    opts: RunOptions,
+    policy: Policy,
+    plan: list[PlannedEvaluation],
+    parts: list[Part],
+    executor: Executor,
 ) -> RunResult:
     out_dir = Path(opts.out or ".")
     log_dir = out_dir / "logs"
@@ -366,11 +434,14 @@ def _execute(
     assignments = assign(parts, opts.workers, log_dir)
     success = False
     try:
-        if opts.workers > 1:
-            log.info("running %d parts in %d worker processes", len(parts), opts.workers)
-            success = run_workers(out_dir, assignments, opts.display)
-        else:
-            success = run_assignment(assignments[0], opts, journal_dir, display=opts.display)
+        success = executor.run(out_dir, assignments, opts)
+    except FrontiergateError:
+        # the executor refused to go on (a node cannot see the run): the run waits for --resume
+        with store.session() as s:
+            r = s.get(RunRow, run_id)
+            if r is not None:
+                r.status = "incomplete"
+        raise
     finally:
         # ingest whatever exists, even after a failure: partial evidence is still evidence
         _ingest_all(store, run_id, opts, plan, log_dir)
