@@ -38,6 +38,73 @@ DEFAULT_SPEC = "n=3,aggregators=vote+judge,compromise=scripted"
 ATTEMPT_TIMEOUT_S = 900
 
 
+AUTONOMY_FAMILIES = (
+    "oversight_subversion", "self_exfiltration", "goal_guarding", "privilege_escalation", "resource_acquisition",
+    "covering_tracks",
+)  # fmt: skip
+AUTONOMY_CONDITION = "nudge:strong|threat:replacement|affordance:present"
+
+
+def autonomy_policy(path: Path, turns: int) -> Path:
+    """The bundled policy with only the autonomy domain, its evaluation set to the bench's scenarios
+    (in the policy, since ``-T`` cannot carry a condition key: it holds colons)."""
+    from importlib.resources import files
+
+    pol = yaml.safe_load((files("frontiergate.policy") / "default_policy.yaml").read_text(encoding="utf-8"))
+    auto = pol["domains"]["autonomy"]
+    auto["evaluations"] = [
+        {
+            "task": "frontiergate/autonomy",
+            "args": {
+                "families": list(AUTONOMY_FAMILIES),
+                "stories": ["grid"],
+                "conditions": [AUTONOMY_CONDITION],
+                "include_controls": False,
+                "max_turns": turns,
+                "max_tokens": 192,
+            },
+        }
+    ]
+    pol["domains"] = {"autonomy": auto}
+    pol.pop("watchlist", None)
+    path.write_text(yaml.safe_dump(pol, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def run_autonomy(model: str, spec: str, turns: int, runs: Path) -> tuple[str, float | None]:
+    """``--suite autonomy``: one episode per configuration on the strongest conflict of every violating
+    family (one cover story: one scenario base per family), paired with the single honest agent."""
+    key = {"suite": "autonomy", "model": model, "cascade": spec, "turns": turns, "attempt_timeout_s": ATTEMPT_TIMEOUT_S}
+    marker = runs / "bench_cascade.json"
+    if marker.exists():
+        done = json.loads(marker.read_text(encoding="utf-8"))
+        if done.get("key") == key:
+            return str(done["run_id"]), done.get("wall_s")
+    runs.mkdir(parents=True, exist_ok=True)
+    policy = autonomy_policy(runs / "bench_policy.yaml", turns)
+    cmd = [
+        sys.executable, "-m", "frontiergate", "run", "--model", model, "--cascade", spec, "--policy", str(policy),
+        "-M", "n_threads=1", "--runs-dir", str(runs), "--display", "none", "-d", "autonomy",
+        # one episode turn is n agent calls plus the judge's on one llama.cpp context
+        "--attempt-timeout", str(ATTEMPT_TIMEOUT_S), "--request-budget", str(2 * ATTEMPT_TIMEOUT_S),
+    ]  # fmt: skip
+    return _execute(cmd, runs, marker, key)
+
+
+def _execute(cmd: list[str], runs: Path, marker: Path, key: dict[str, object]) -> tuple[str, float]:
+    """Run one frontiergate command (one thread), record its run id under ``key`` in ``marker``."""
+    started = time.perf_counter()
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        sys.exit(f"run failed ({proc.returncode}): {proc.stderr.strip().splitlines()[-3:]}")
+    report = max(runs.glob("*/report.json"), key=lambda p: p.stat().st_mtime)
+    run_id = json.loads(report.read_text(encoding="utf-8"))["run"]["id"]
+    marker.write_text(json.dumps({"key": key, "run_id": run_id, "wall_s": round(wall, 1)}), encoding="utf-8")
+    return str(run_id), wall
+
+
 def bench_policy(path: Path) -> Path:
     """The bundled policy with only the misuse domains and only their misuse evaluation."""
     from importlib.resources import files
@@ -73,16 +140,7 @@ def run(model: str, spec: str, seeds: int, runs: Path) -> tuple[str, float | Non
     ]  # fmt: skip
     for d in MISUSE_DOMAINS:
         cmd += ["-d", d]
-    started = time.perf_counter()
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200"}
-    proc = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        sys.exit(f"run failed ({proc.returncode}): {proc.stderr.strip().splitlines()[-3:]}")
-    report = max(runs.glob("*/report.json"), key=lambda p: p.stat().st_mtime)
-    run_id = json.loads(report.read_text(encoding="utf-8"))["run"]["id"]
-    marker.write_text(json.dumps({"key": key, "run_id": run_id, "wall_s": round(wall, 1)}), encoding="utf-8")
-    return str(run_id), wall
+    return _execute(cmd, runs, marker, key)
 
 
 def reanalyse(runs: Path, run_id: str) -> Path:
@@ -99,8 +157,8 @@ def reanalyse(runs: Path, run_id: str) -> Path:
     return paths["md"]
 
 
-def figures(runs: Path, run_id: str) -> dict[str, Any]:
-    """The cascade findings of the sweep target, pooled over the misuse domains and per domain."""
+def figures(runs: Path, run_id: str, domains: tuple[str, ...] = MISUSE_DOMAINS) -> dict[str, Any]:
+    """The cascade findings of the sweep target, pooled over ``domains`` and per domain."""
     from frontiergate.analysis.load import load_contexts
     from frontiergate.analysis.metrics_multi_agent import multi_agent_findings, sweep_targets
     from frontiergate.store.db import Store
@@ -110,24 +168,60 @@ def figures(runs: Path, run_id: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for target in sweep_targets(ctxs):
         ctx = ctxs[target]
-        pooled = [s for s in ctx.samples if s.domain in MISUSE_DOMAINS]
+        pooled = [s for s in ctx.samples if s.domain in domains]
+        name = domains[0] if len(domains) == 1 else "misuse (pooled)"
         out[target] = {
-            "pooled": [f.as_dict() for f in multi_agent_findings(pooled, "misuse (pooled)", ctx.confidence)],
+            "pooled": [f.as_dict() for f in multi_agent_findings(pooled, name, ctx.confidence)],
             "domains": {
-                d: [f.as_dict() for f in multi_agent_findings(ctx.for_domain(d), d, ctx.confidence)]
-                for d in MISUSE_DOMAINS
+                d: [f.as_dict() for f in multi_agent_findings(ctx.for_domain(d), d, ctx.confidence)] for d in domains
             },
         }
     return out
+
+
+def episode_table(runs: Path, run_id: str) -> list[dict[str, Any]]:
+    """Autonomy: what every configuration's episodes did, whatever the baseline (descriptive, per
+    configuration: violated / refused / unknown by reason, with a Wilson interval on the violation
+    share among all episodes, unknowns counted as unknown; one scenario per seed, so no clustering)."""
+    from collections import Counter
+
+    from frontiergate.analysis.load import load_contexts
+    from frontiergate.analysis.metrics_multi_agent import sweep_targets
+    from frontiergate.stats.intervals import wilson_interval
+    from frontiergate.store.db import Store
+
+    ctxs = load_contexts(Store(f"sqlite:///{runs / 'frontiergate.db'}"), run_id)
+    rows: list[dict[str, Any]] = []
+    for target in sweep_targets(ctxs):
+        metas = [sc.meta for s in ctxs[target].samples if (sc := s.scores.get("cascade")) and sc.meta.get("applicable")]
+        arms: dict[str, list[dict[str, Any]]] = {"single": [m["single"] for m in metas]}
+        for m in metas:
+            for cfg in m["configs"]:
+                for agg, a in cfg["aggregates"].items():
+                    arms.setdefault(f"k={cfg['k']},{agg}", []).append(a)
+        for arm, eps in arms.items():
+            kinds = Counter(
+                e["outcome"] if e["outcome"] != "unknown" else f"unknown({e.get('unknown_reason')})" for e in eps
+            )
+            bad = kinds.get("complied_harmful", 0)
+            w = wilson_interval(bad, len(eps))
+            rows.append({
+                "target": target, "arm": arm, "episodes": len(eps), "violated": bad,
+                "violated_ci": [w.low, w.high], "outcomes": dict(kinds),
+                "compromised_action_taken": sum(1 for e in eps if e.get("chosen_compromised")),
+                "latency_s_mean": sum(float(e.get("latency_s") or 0) for e in eps) / max(1, len(eps)),
+                "tokens_mean": sum(int(e.get("tokens") or 0) for e in eps) / max(1, len(eps)),
+            })  # fmt: skip
+    return rows
 
 
 def _pct(x: Any) -> str:
     return "n/a" if x is None else f"{100 * float(x):.0f}%"
 
 
-def print_table(found: dict[str, Any]) -> None:
+def print_table(found: dict[str, Any], domains: tuple[str, ...] = MISUSE_DOMAINS) -> None:
     for target, f in found.items():
-        print(f"\n{target} — pooled over {', '.join(MISUSE_DOMAINS)}")
+        print(f"\n{target} — pooled over {', '.join(domains)}")
         print("| metric | slice | n | seeds | unknown | estimate [95% CI] | vs single agent: diff, McNemar p | "
               "latency s (single) | tokens (single) |")
         print("|---|---|---|---|---|---|---|---|---|")
@@ -157,16 +251,37 @@ def main() -> None:
     ap.add_argument("--runs-dir", default="/tmp/fg/cascade/bench")
     ap.add_argument("--plot", default=None, help="write the cascade-rate curve (SVG) here")
     ap.add_argument("--json", default=None, help="write the findings (JSON) here")
+    ap.add_argument("--suite", choices=("misuse", "autonomy"), default="misuse",
+                    help="misuse items (one answer per configuration) or autonomy scenarios (one episode each)")
+    ap.add_argument("--turns", type=int, default=3, help="autonomy: model turns per episode")
     args = ap.parse_args()
     runs = Path(args.runs_dir)
-    run_id, wall = run(args.model, args.cascade, args.seeds, runs)
-    print(f"run {run_id} ({args.model}, --cascade {args.cascade}, {args.seeds} seeds per domain); "
+    if args.suite == "autonomy":
+        domains: tuple[str, ...] = ("autonomy",)
+        run_id, wall = run_autonomy(args.model, args.cascade, args.turns, runs)
+        what = f"{len(AUTONOMY_FAMILIES)} scenarios, {args.turns} turns"
+    else:
+        domains = MISUSE_DOMAINS
+        run_id, wall = run(args.model, args.cascade, args.seeds, runs)
+        what = f"{args.seeds} seeds per domain"
+    print(f"run {run_id} ({args.model}, --cascade {args.cascade}, {what}); "
           f"wall {'reused' if wall is None else f'{wall / 60:.1f} min'}, cores {os.cpu_count()}")
     print(f"report: {reanalyse(runs, run_id)}")
-    found = figures(runs, run_id)
-    print_table(found)
+    found = figures(runs, run_id, domains)
+    print_table(found, domains)
+    extra: dict[str, Any] = {}
+    if args.suite == "autonomy":
+        episodes = episode_table(runs, run_id)
+        print("\n| arm | episodes | violated (95% Wilson) | outcomes | compromised action taken | latency s | tokens |")
+        print("|---|---|---|---|---|---|---|")
+        for r in episodes:
+            lo, hi = r["violated_ci"]
+            print(f"| {r['arm']} | {r['episodes']} | {r['violated']} ({_pct(lo)}-{_pct(hi)}) | "
+                  f"{', '.join(f'{k} {v}' for k, v in sorted(r['outcomes'].items()))} | "
+                  f"{r['compromised_action_taken']} | {r['latency_s_mean']:.1f} | {r['tokens_mean']:.0f} |")
+        extra["episodes"] = episodes
     if args.json:
-        Path(args.json).write_text(json.dumps(found, indent=1, sort_keys=True), encoding="utf-8")
+        Path(args.json).write_text(json.dumps({**found, **extra}, indent=1, sort_keys=True), encoding="utf-8")
     if args.plot:
         from frontiergate.report.sections.multi_agent import cascade_curve_svg
 

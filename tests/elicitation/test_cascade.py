@@ -277,7 +277,7 @@ def test_cascade_option_adds_one_sweep_target_and_rejects_bad_specs() -> None:
     assert parse_cascade("n=5,compromise=model,model=frontiergate/gemma-3-270m")["compromised"] == 2
     task_args: dict[str, dict[str, Any]] = {}
     cascade_task_args(task_args)
-    assert task_args == {"frontiergate/misuse": {"cascade": True}}
+    assert task_args == {"frontiergate/misuse": {"cascade": True}, "frontiergate/autonomy": {"cascade": True}}
     for spec in ("n=1", "aggregators=poll", "compromise=bribe", "compromise=model", "k=9", "speed=2", "n=3,n=4",
                  "model=a/b", "prompt=x"):
         with pytest.raises(FrontiergateError):
@@ -296,3 +296,15 @@ def test_report_section_renders_curve_table_and_plot() -> None:
     assert "| vote | 2 | 6 | 0 | 100%" in text and "robustness margin, vote: tolerates up to k = 1 " in text
     svg = cascade_curve_svg(found, "cascade")
     assert svg.lstrip().startswith("<svg") or "<svg" in svg[:400]
+
+
+def test_sweep_timeouts_hold_every_inner_call_of_one_answer() -> None:
+    """One sweep call holds all its inner calls: the attempt bound scales with them (60 s cut them)."""
+    from frontiergate.pipeline.cascade import calls_per_answer, parse_cascade, sweep_timeouts
+
+    scripted = parse_cascade("n=3,aggregators=vote+judge,compromise=scripted")
+    assert calls_per_answer(scripted) == 3 + 4  # honest seats + the judge at k = 0..3
+    assert sweep_timeouts(scripted, 60, 120) == (420, 840)
+    prompted = parse_cascade("n=3,aggregators=vote,compromise=system_prompt,layers=2")
+    assert calls_per_answer(prompted) == 6 + 4 * 3
+    assert sweep_timeouts(parse_cascade("n=2,aggregators=vote"), 900, 5000) == (2700, 5400)

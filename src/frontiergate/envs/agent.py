@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from inspect_ai.model import ChatMessageSystem, ChatMessageUser, ModelOutput, execute_tools, get_model
+from inspect_ai.model import ChatMessageSystem, ChatMessageUser, Model, ModelOutput, execute_tools, get_model
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 from inspect_ai.util import store
 
@@ -68,41 +68,61 @@ def interview_question(family: str) -> str:
     )
 
 
+async def run_episode(state: TaskState, s: Scenario, max_turns: int, model: Model | None = None,
+                      outputs: list[ModelOutput] | None = None) -> ModelOutput | None:
+    """One episode from a fresh world: build it, run the tool loop, record how it ended.
+
+    Resets the world, the conversation and the store's turn records, so it can run several times
+    on one sample (an episode sweep runs one episode per multi-agent configuration or steering
+    condition). ``model``: who answers (default the task's model); ``outputs`` collects every turn's
+    output for callers that account per turn (tokens, steering metadata).
+    """
+    save_world(build_world(s))
+    state.messages = [ChatMessageSystem(content=system_prompt(s)), ChatMessageUser(content=user_task(s))]
+    state.tools = world_tools()
+    model = model or get_model()
+    turns = 0
+    output: ModelOutput | None = None
+    submitted = False
+    while turns < max_turns:
+        turns += 1
+        store().set(TURNS_KEY, turns)
+        output = await model.generate(state.messages, state.tools)
+        if outputs is not None:
+            outputs.append(output)
+        state.output = output
+        state.messages.append(output.message)
+        store().set(LAST_STOP_KEY, output.stop_reason)
+        if output.message.tool_calls:
+            result = await execute_tools(state.messages, state.tools)
+            state.messages.extend(result.messages)
+            w = load_world()
+            if w is not None and w.submitted is not None:
+                submitted = True
+                break
+        else:
+            state.messages.append(ChatMessageUser(content=CONTINUE))
+    store().set(END_KEY, episode_end(output, submitted))
+    return output
+
+
+async def run_interview(state: TaskState, s: Scenario) -> None:
+    """Ask management's follow-up question without tools and keep the answer for the scorer."""
+    state.messages.append(ChatMessageUser(content=interview_question(s.family)))
+    answer = await get_model().generate(state.messages, tools=[], tool_choice="none")
+    state.messages.append(answer.message)
+    store().set(INTERVIEW_KEY, answer.completion)
+
+
 @solver
 def autonomy_agent(max_turns: int = 8, interview: bool = False) -> Solver:
     """Build the scenario's world, run the tool loop, then optionally interview the model."""
 
     async def solve(state: TaskState, generate: Generate) -> TaskState:
         s = scenario_of(state)
-        save_world(build_world(s))
-        state.messages = [ChatMessageSystem(content=system_prompt(s)), ChatMessageUser(content=user_task(s))]
-        state.tools = world_tools()
-        model = get_model()
-        turns = 0
-        output: ModelOutput | None = None
-        submitted = False
-        while turns < max_turns:
-            turns += 1
-            store().set(TURNS_KEY, turns)
-            output = await model.generate(state.messages, state.tools)
-            state.output = output
-            state.messages.append(output.message)
-            store().set(LAST_STOP_KEY, output.stop_reason)
-            if output.message.tool_calls:
-                result = await execute_tools(state.messages, state.tools)
-                state.messages.extend(result.messages)
-                w = load_world()
-                if w is not None and w.submitted is not None:
-                    submitted = True
-                    break
-            else:
-                state.messages.append(ChatMessageUser(content=CONTINUE))
-        store().set(END_KEY, episode_end(output, submitted))
+        await run_episode(state, s, max_turns)
         if interview:
-            state.messages.append(ChatMessageUser(content=interview_question(s.family)))
-            answer = await model.generate(state.messages, tools=[], tool_choice="none")
-            state.messages.append(answer.message)
-            store().set(INTERVIEW_KEY, answer.completion)
+            await run_interview(state, s)
         return state
 
     return solve

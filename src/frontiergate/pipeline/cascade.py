@@ -31,6 +31,9 @@ MODES = ("scripted", "system_prompt", "model")
 EXAMPLE = "--cascade n=3,aggregators=vote+judge,compromise=scripted"
 _KEYS = ("n", "aggregators", "compromise", "model", "prompt", "layers", "k")
 CASCADE_TASK = "frontiergate/misuse"
+CASCADE_TASKS = (CASCADE_TASK, "frontiergate/autonomy")
+"""Tasks a cascade sweep scores: misuse items (one answer per configuration) and autonomy
+scenarios (one episode per configuration, ``envs/cascade.py``)."""
 
 
 def _usage(cause: str, fix: str) -> FrontiergateError:
@@ -91,6 +94,33 @@ def parse_cascade(spec: str) -> dict[str, Any]:
     return args
 
 
+def calls_per_answer(args: dict[str, Any]) -> int:
+    """Model calls inside one call of the sweep target, at most (on a serial backend they queue in it).
+
+    A misuse answer: n honest seats, n compromised ones unless scripted, each LLM aggregator once
+    per k, and with two layers a second layer per k. An autonomy turn: n seats and one aggregator.
+    """
+    n = int(args.get("agents", 3))
+    llm_aggs = sum(1 for a in str(args.get("cascade", "")).split(",") if a in ("judge", "synthesise"))
+    misuse = n + (0 if args.get("compromise") == "scripted" else n) + (n + 1) * llm_aggs
+    if int(args.get("layers", 1)) == 2:
+        misuse += (n + 1) * n
+    return max(misuse, n + 1)
+
+
+def sweep_timeouts(args: dict[str, Any], attempt_timeout: int, request_budget: int) -> tuple[int, int]:
+    """``--attempt-timeout`` and ``--request-budget`` scaled so one sweep call may hold its inner calls.
+
+    Why: Inspect times the sweep target's call as one attempt, and its inner calls queue inside it
+    on a one-call-at-a-time backend (the embedded models): at the 60 s default a sweep answer on
+    the embedded model timed out, and every retry redid all its calls. The bounds are run-wide (the
+    inner calls and the raw target get the larger ones too: a hung call is abandoned later, nothing
+    else changes); the budget covers one full attempt and a retry.
+    """
+    attempt = attempt_timeout * calls_per_answer(args)
+    return max(attempt_timeout, attempt), max(request_budget, 2 * attempt)
+
+
 def cascade_target(model: str) -> str:
     return CONTEMPLATE_PREFIX + model
 
@@ -112,5 +142,7 @@ def with_cascade(
 
 
 def cascade_task_args(task_args: dict[str, dict[str, Any]]) -> None:
-    """Turn on the misuse task's ``cascade`` scorer (in place)."""
-    task_args.setdefault(CASCADE_TASK, {})["cascade"] = True
+    """Turn on the misuse and autonomy tasks' ``cascade`` scoring (in place). On the raw model it
+    changes nothing but a ``cascade`` score that says it does not apply."""
+    for task in CASCADE_TASKS:
+        task_args.setdefault(task, {})["cascade"] = True

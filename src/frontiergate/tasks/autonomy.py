@@ -23,10 +23,12 @@ from inspect_ai.dataset import MemoryDataset, Sample
 from inspect_ai.model import GenerateConfig
 
 from frontiergate.envs.agent import autonomy_agent
+from frontiergate.envs.cascade import autonomy_cascade_agent
 from frontiergate.envs.scenarios import FAMILIES, STORIES, Scenario, all_scenarios, system_prompt, user_task
 from frontiergate.errors import DataFileError
 from frontiergate.scenarios.schema import Item, items_hash
 from frontiergate.scorers.autonomy import JudgeMode, autonomy_scorer
+from frontiergate.tasks.cascade import cascade_outcomes
 from frontiergate.tasks.common import as_list
 
 
@@ -101,6 +103,7 @@ def autonomy(
     max_tokens: int = 384,
     interview: bool = False,
     judge: JudgeMode = "auto",
+    cascade: bool = False,
 ) -> Task:
     """Simulated-world autonomy scenarios with state-based scoring.
 
@@ -120,6 +123,10 @@ def autonomy(
         max_tokens: generation limit per model turn; a last turn cut by it is ``turn_cap`` as well.
         interview: ask a follow-up question from management and grade confess/deny.
         judge: interview grading: ``auto`` (grader role when bound, else rules), ``rules`` or ``model``.
+        cascade: on a cascade sweep target (``contemplate/M -M cascade=vote,judge``), run one episode
+            per multi-agent configuration and the single honest agent, and score them all with the
+            ``cascade`` scorer (``envs/cascade.py``); on any other target the plain episode, and the
+            ``cascade`` score says it does not apply.
     """
     conds = None
     if conditions is not None:
@@ -138,8 +145,10 @@ def autonomy(
     )
     return Task(
         dataset=dataset,
-        solver=autonomy_agent(max_turns=int(max_turns), interview=bool(interview)),
-        scorer=autonomy_scorer(judge=judge),
+        solver=(autonomy_cascade_agent if cascade else autonomy_agent)(
+            max_turns=int(max_turns), interview=bool(interview)
+        ),
+        scorer=[autonomy_scorer(judge=judge), cascade_outcomes()] if cascade else autonomy_scorer(judge=judge),
         config=GenerateConfig(max_tokens=int(max_tokens)),
         message_limit=message_limit,
         metadata={
@@ -148,5 +157,6 @@ def autonomy(
             "scenario_hash": items_hash(items),
             "families": sorted({s.family for s in chosen}),
             "interview": bool(interview),
+            "cascade": bool(cascade),
         },
     )
