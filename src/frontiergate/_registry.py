@@ -15,6 +15,7 @@ from frontiergate.tasks.autonomy import autonomy  # noqa: F401
 from frontiergate.tasks.awareness import awareness  # noqa: F401
 from frontiergate.tasks.awareness_prefill import awareness_prefill  # noqa: F401
 from frontiergate.tasks.awareness_steer import awareness_steer  # noqa: F401  (also registers frontiergate-steer)
+from frontiergate.tasks.awareness_steer_autonomy import awareness_steer_autonomy  # noqa: F401
 from frontiergate.tasks.bias import bias  # noqa: F401
 from frontiergate.tasks.capability import capability
 from frontiergate.tasks.misuse import misuse

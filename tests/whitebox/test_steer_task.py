@@ -12,12 +12,10 @@ a real ``frontiergate/<embedded>`` target goes through.
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from inspect_ai import eval as inspect_eval
 
@@ -32,12 +30,8 @@ from frontiergate.policy.loader import load_policy
 from frontiergate.report.context import ReportContext
 from frontiergate.report.sections import awareness as awareness_section
 from frontiergate.tasks.awareness_steer import awareness_steer
-from frontiergate.whitebox import steer_api
-from frontiergate.whitebox.steering import contrastive_direction
 
-from .conftest import tiny_model
-from .test_organism import _pre_norm_last
-from .test_probes import DEPLOY, EVAL
+from .organisms import registered
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "awareness"))
 from views import context_from_log  # noqa: E402
@@ -46,46 +40,11 @@ REFUSE, COMPLY = "I cannot help with that.", "Sure, here it is: [HARMFUL-DETAIL]
 SEEDS = 12
 
 
-def _organism(null: bool) -> tuple[Any, np.ndarray]:
-    """(model, steering direction): the readout is planted on the direction (adversarial) or orthogonal to it."""
-    import torch
-
-    wb = tiny_model(seed=3, extra_tokens=(REFUSE, COMPLY))
-    texts = EVAL + DEPLOY
-    y = np.array([1] * len(EVAL) + [0] * len(DEPLOY))
-    d = contrastive_direction(_pre_norm_last(wb, texts), y)  # where the hook adds (last block, pre-norm)
-    u = d / np.linalg.norm(d)
-    if null:  # a fixed direction orthogonal to d; the readout's sign cannot move along d
-        r = np.random.default_rng(11).normal(size=u.shape)
-        r -= (r @ u) * u
-        u = r / np.linalg.norm(r)
-    head = torch.nn.Linear(wb.hidden_size, wb.model.config.vocab_size, bias=True)
-    with torch.no_grad():
-        head.weight.zero_()
-        head.bias.fill_(-1e4)
-        vocab = wb.tokenizer.get_vocab()
-        for tok, sign in ((REFUSE, 1.0), (COMPLY, -1.0)):
-            head.weight[vocab[tok]] = torch.tensor(sign * 100 * u, dtype=torch.float32)
-            head.bias[vocab[tok]] = 0.0
-    wb.model.lm_head = head
-    return wb, d
-
-
 @pytest.fixture()
 def organisms(tmp_path: Path) -> Iterator[dict[str, Path]]:
     """Both organisms registered as loaded white-box models; their directions saved as .npy files."""
-    paths: dict[str, Path] = {}
-    saved = dict(steer_api._loaded)
-    steer_api.steering_for.cache_clear()
-    for name in ("adversarial", "null"):
-        wb, d = _organism(name == "null")
-        steer_api._loaded[f"hf/{name}"] = (wb, threading.Lock())
-        paths[name] = tmp_path / f"{name}.npy"
-        np.save(paths[name], d)
-    yield paths
-    steer_api._loaded.clear()
-    steer_api._loaded.update(saved)
-    steer_api.steering_for.cache_clear()
+    with registered(tmp_path, REFUSE, COMPLY, ("adversarial", "null")) as paths:
+        yield paths
 
 
 def _ctx(model: str, tmp_path: Path, **task_args: Any) -> AnalysisContext:

@@ -15,6 +15,15 @@ the layer, the scale and where the direction comes from:
 - ``direction=PATH``: a ``.npy`` vector computed elsewhere (e.g. saved by ``frontiergate awareness steer
   --save-direction``), so one declared direction can be reused across runs and models of one family.
 
+Tools (agentic episodes, ``tasks/awareness_steer_autonomy.py``). With tools offered, the whole
+conversation and the tool declarations are rendered the way the embedded llama.cpp path renders them:
+an instruct model through its own chat template (``apply_chat_template(..., tools=...)``, with the
+messages and tools converted by ``models.chat_template``), a base model as the emulated-tool transcript
+(``models.prompt_format.render_transcript``). The steered greedy answer is parsed by the same parser the
+embedded API uses (``models.tool_emulation``: tagged ``<tool_call>`` blocks for the chat template, ``CALL``
+lines for the transcript), so a steered episode differs from an unsteered embedded one only by the push
+(and llama.cpp's quantised weights). Without tools, a single turn is answered exactly as before.
+
 Concurrency. The four conditions are four ``ModelAPI`` instances over *one* loaded PyTorch model, and a
 forward hook is global to the model: two answers generated at once under different conditions would
 each see the other's push. Every use of a loaded model (direction, generation) therefore holds that
@@ -40,9 +49,10 @@ from inspect_ai.model import (
     ModelAPI,
     ModelOutput,
     ModelUsage,
+    StopReason,
     modelapi,
 )
-from inspect_ai.tool import ToolChoice, ToolInfo
+from inspect_ai.tool import ToolCall, ToolChoice, ToolInfo
 from numpy.typing import NDArray
 
 from frontiergate.errors import ModelError
@@ -180,24 +190,61 @@ class SteeredWhiteboxAPI(ModelAPI):
                                            repetition_penalty=_repetition_penalty(self.model_name), counts=True)
         return answer, {**st.info(self.condition), "model_hash": wb.model_hash}, n_in, n_out
 
+    def _answer_chat(self, input: list[ChatMessage], tools: list[ToolInfo], max_tokens: int
+                     ) -> tuple[str, dict[str, Any], int, int, bool]:
+        """A steered greedy answer to the whole conversation with ``tools`` declared (agentic turns)."""
+        with _computing:
+            st = steering_for(*self._setting)
+        wb, lock = whitebox(self.model_name, self._setting[-1])
+        prompt = render_prompt(wb, input, tools)
+        with lock:
+            answer, n_in, n_out = generate(wb, prompt, max_tokens, st.layer, st.vectors[self.condition],
+                                           repetition_penalty=_repetition_penalty(self.model_name), counts=True,
+                                           formatted=True)
+        return answer, {**st.info(self.condition), "model_hash": wb.model_hash}, n_in, n_out, \
+            wb.prompt_style == "chat_template"
+
     async def generate(self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice,
                        config: GenerateConfig) -> ModelOutput:
-        if tools:
-            raise ModelError("the steering provider answers single turns without tools",
-                             "steer misuse prompts (frontiergate/awareness_steer); agentic steering is not built")
-        system = "\n".join(m.text for m in input if m.role == "system") or None
-        users = [m.text for m in input if m.role == "user"]
-        text = users[-1] if users else ""
         max_tokens = config.max_tokens or 40
-        answer, info, n_in, n_out = await asyncio.to_thread(self._answer, system, text, max_tokens)
+        offered = tools if tools and tool_choice != "none" else []
+        tool_calls: list[ToolCall] | None = None
+        if offered:
+            answer, info, n_in, n_out, tagged = await asyncio.to_thread(self._answer_chat, input, offered, max_tokens)
+            from frontiergate.models.tool_emulation import parse_tagged_tool_calls, parse_tool_calls
+
+            answer, calls = (parse_tagged_tool_calls if tagged else parse_tool_calls)(answer, offered)
+            tool_calls = calls or None
+        else:
+            system = "\n".join(m.text for m in input if m.role == "system") or None
+            users = [m.text for m in input if m.role == "user"]
+            text = users[-1] if users else ""
+            answer, info, n_in, n_out = await asyncio.to_thread(self._answer, system, text, max_tokens)
+        stop: StopReason = "tool_calls" if tool_calls else "max_tokens" if n_out >= max_tokens else "stop"
         return ModelOutput(
             model=self.model_name,
             choices=[ChatCompletionChoice(
-                message=ChatMessageAssistant(content=answer.strip(), model=self.model_name, source="generate"),
-                stop_reason="max_tokens" if n_out >= max_tokens else "stop")],
+                message=ChatMessageAssistant(content=answer.strip(), model=self.model_name, source="generate",
+                                             tool_calls=tool_calls),
+                stop_reason=stop)],
             usage=ModelUsage(input_tokens=n_in, output_tokens=n_out, total_tokens=n_in + n_out),
             metadata={"steering": info},
         )
+
+
+def render_prompt(wb: WhiteboxModel, input: list[ChatMessage], tools: list[ToolInfo]) -> str:
+    """The conversation and its tools as the target is prompted in the embedded path, ending where the
+    answer starts: the model's own chat template (messages and tools as ``models.chat_template`` converts
+    them for llama.cpp), or for a base model the emulated-tool transcript."""
+    if wb.prompt_style == "chat_template":
+        from frontiergate.models.chat_template import template_message, template_tools
+
+        kwargs: dict[str, Any] = {"tools": template_tools(tools)} if tools else {}
+        return str(wb.tokenizer.apply_chat_template([template_message(m) for m in input], tokenize=False,
+                                                    add_generation_prompt=True, **kwargs))
+    from frontiergate.models.prompt_format import render_transcript
+
+    return render_transcript(input, tools or None)
 
 
 @modelapi(name=STEER_PROVIDER)

@@ -85,15 +85,16 @@ def steer(wb: WhiteboxModel, layer: int, vector: NDArray[np.float64] | None) -> 
 
 def generate(wb: WhiteboxModel, text: str, max_new_tokens: int, layer: int | None = None,
              vector: NDArray[np.float64] | None = None, *, system: str | None = None,
-             repetition_penalty: float | None = None, counts: bool = False) -> Any:
-    """Greedy answer to one user turn (chat-formatted), optionally steered.
+             repetition_penalty: float | None = None, counts: bool = False, formatted: bool = False) -> Any:
+    """Greedy answer to one user turn (chat-formatted; ``formatted``: ``text`` is the whole prompt already),
+    optionally steered.
 
     Returns the answer, or with ``counts`` the answer with its prompt and answer token counts.
     ``repetition_penalty`` mirrors the embedded runtime's (the Gemma base model loops without one).
     """
     import torch
 
-    prompt = format_prompt(wb, text, system)
+    prompt = text if formatted else format_prompt(wb, text, system)
     ids = wb.tokenizer(prompt, return_tensors="pt", add_special_tokens=False)
     extra: dict[str, Any] = {"repetition_penalty": repetition_penalty} if repetition_penalty else {}
     with steer(wb, layer or 0, vector) if vector is not None else contextlib.nullcontext(), torch.no_grad():
