@@ -135,7 +135,8 @@ def test_killed_driver_takes_its_tasks_along_and_resumes_on_ray(tmp_path: Path) 
     agents: list[psutil.Process] = []
     try:
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.time() + 180
+        # a cluster start and the workers' imports take ~15 s on an idle 2-core machine, minutes on a loaded one
+        deadline = time.time() + 420
         while time.time() < deadline and stub.stats.requests < 20 and proc.poll() is None:
             time.sleep(0.05)
         assert stub.stats.requests >= 20, "the run never got going"

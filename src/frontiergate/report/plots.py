@@ -209,6 +209,6 @@ def curves(series: dict[str, Sequence[dict[str, Any]]], title: str, ylabel: str)
         ax.set_ylabel(ylabel)
         ax.set_title(title, fontsize=10)
         ax.grid(color="#e9ecef")
-        if series:
+        if ax.get_legend_handles_labels()[0]:  # every estimate unknown: nothing drawn, no legend to show
             ax.legend(fontsize=8, frameon=False)
         return _svg(fig)
