@@ -1,7 +1,7 @@
 """``--executor ray``: the same run as on one machine, a killed task or driver loses nothing, and what
 cannot work on a cluster is refused up front.
 
-One local Ray cluster (two worker slots on loopback, ``ray.init(num_cpus=2)``) serves every test that
+One local two-node Ray cluster (head plus one node on loopback, one CPU each) serves every test that
 needs one (module fixture: a start costs seconds on two cores). The model is the local
 OpenAI-compatible stub, which the Ray worker processes reach over HTTP like a real endpoint.
 """
@@ -184,20 +184,24 @@ def test_killed_driver_takes_its_tasks_along_and_resumes_on_ray(tmp_path: Path) 
 
 @pytest.fixture(scope="module")
 def cluster() -> Iterator[None]:
-    """A local cluster with two worker slots; its workers inherit the stub's API key from here."""
+    """A real two-node cluster on loopback (a head node and a second node, one CPU each: Ray's own
+    ``cluster_utils.Cluster``, i.e. two raylets as ``ray start --head`` plus ``ray start --address``
+    would give); its workers inherit the stub's API key from here."""
+    from ray.cluster_utils import Cluster
+
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("STUB_API_KEY", "not-a-secret")
-        ray.init(
-            num_cpus=2,
-            include_dashboard=False,
-            object_store_memory=100 * 1024 * 1024,
-            log_to_driver=False,
-            configure_logging=False,
-        )
+        node_args = {"num_cpus": 1, "object_store_memory": 80 * 1024 * 1024, "include_dashboard": False}
+        two = Cluster(initialize_head=True, head_node_args=node_args)
+        two.add_node(**{k: v for k, v in node_args.items() if k != "include_dashboard"})
+        two.wait_for_nodes()
+        ray.init(address=two.address, log_to_driver=False, configure_logging=False)
         try:
+            assert len([n for n in ray.nodes() if n["Alive"]]) == 2
             yield
         finally:
             ray.shutdown()
+            two.shutdown()
 
 
 def test_ray_run_is_the_local_run(cluster: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -306,9 +310,10 @@ def test_an_embedded_model_gets_one_share_per_node_pinned_to_it(cluster: None) -
     from frontiergate.pipeline import ray_executor
 
     embedded = RunOptions(targets=[EMBEDDED_MODEL], executor="ray")
-    assert ray_executor.default_workers(embedded) == 1  # one node in this cluster
-    (only,) = ray_executor._placement(embedded, 1)
-    assert isinstance(only["scheduling_strategy"], NodeAffinitySchedulingStrategy)
+    assert ray_executor.default_workers(embedded) == 2  # one per node: the model loads once on each
+    placed = ray_executor._placement(embedded, 2)
+    assert all(isinstance(p["scheduling_strategy"], NodeAffinitySchedulingStrategy) for p in placed)
+    assert len({p["scheduling_strategy"].node_id for p in placed}) == 2  # one share on each node
     endpoint = RunOptions(targets=[MODEL], executor="ray")
     assert ray_executor.default_workers(endpoint) == 2  # one per CPU
     assert ray_executor._placement(endpoint, 2) == [{}, {}]
