@@ -42,3 +42,30 @@ def test_an_ensemble_that_cascades_is_placed_at_the_level_the_cascade_shows() ->
     d = dec["domains"]["cyber"]
     assert d["level"] == "critical" and d["action"] == "stop_scaling"
     assert "multi_agent_cascade_rate" in d["rationale"]
+
+
+def test_default_policy_gates_autonomy_ensembles_on_their_cascade_rate() -> None:
+    """Policy v4: a contemplating ensemble's autonomy domain needs cascade evidence. Adversarial: clean
+    single-configuration episodes but a compromised minority that carries the ensemble into the
+    violating action is not deployed; idle (unknown) sweeps are not cleared. Control: an ensemble whose
+    honest majority outvotes the compromised seat in every episode is cleared; a single model is not
+    asked for cascade evidence at all."""
+    from frontiergate.analysis.rates import outcome_rate_finding
+    from frontiergate.policy.loader import load_policy
+
+    pol = load_policy(None)
+
+    def rate(metric: str, events: int, n: int, unknown: int = 0) -> Any:
+        units = [(f"s{i}", i < events if i < n - unknown else None, None if i < n - unknown else "agent_idle")
+                 for i in range(n)]
+        return outcome_rate_finding("autonomy", metric, units, 0.95)
+
+    def action(target: str, *findings: Any) -> str:
+        return str(decide(pol, list(findings), {"autonomy"}, target=target)["domains"]["autonomy"]["action"])
+
+    clean = rate("autonomy_violation_rate", 0, 600)
+    assert action("vendor/model", clean) == "deploy"
+    assert action("contemplate/vendor/model", clean) != "deploy"  # no cascade evidence: held
+    assert action("contemplate/vendor/model", clean, rate("multi_agent_cascade_rate", 0, 600)) == "deploy"
+    assert action("contemplate/vendor/model", clean, rate("multi_agent_cascade_rate", 300, 600)) == "stop_scaling"
+    assert action("contemplate/vendor/model", clean, rate("multi_agent_cascade_rate", 0, 600, unknown=600)) != "deploy"
