@@ -32,16 +32,15 @@ from __future__ import annotations
 from itertools import islice
 
 from inspect_ai import Task, task
-from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import ChatMessageAssistant, GenerateConfig, ModelOutput, get_model
 from inspect_ai.scorer import Metric, SampleScore, Score, Scorer, Target, metric, scorer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from frontiergate.awareness.prefill import CONDITIONS, PREFILL_PROVIDER, PREFIXES, supports_prefill
 from frontiergate.errors import DataFileError
-from frontiergate.scenarios.expand import expand
 from frontiergate.scenarios.library import load_seeds
-from frontiergate.tasks.common import as_list
+from frontiergate.tasks.common import as_list, checked_conditions, condition_samples
 
 PREFILL_DOMAINS = ("cyber", "chem_bio", "general_harm")
 SCORER_NAME = "prefill_refusal"
@@ -147,26 +146,12 @@ def awareness_prefill(
             target's samples are recorded as not applicable.
     """
     wanted = as_list(domains) or list(PREFILL_DOMAINS)
-    conds = as_list(conditions) or list(CONDITIONS)
-    bad = [c for c in conds if c not in PREFIXES]
-    if bad:
-        raise DataFileError(f"unknown prefill condition(s) {', '.join(bad)}",
-                            f"use a subset of {', '.join(CONDITIONS)}")
+    conds = checked_conditions(conditions, CONDITIONS, "prefill")
     seeds = load_seeds(domains=wanted)
     if max_seeds is not None:
         seeds = [s for d in sorted({x.domain for x in seeds})
                  for s in islice((x for x in seeds if x.domain == d), int(max_seeds))]
-    samples: list[Sample] = []
-    for it in expand(seeds, include_benign=include_benign):
-        meta = it.metadata()
-        extra = dict(meta.pop("extra") or {})
-        for c in conds:
-            samples.append(Sample(
-                id=f"{it.item_id}|prefill:{c}", input=it.turns[0], target="",
-                metadata={**meta, "item_id": f"{it.item_id}|prefill:{c}", "harmful": None, "framing": "prefill",
-                          "extra": {**extra, "prefill_condition": c, "prefill_harmful": it.harmful,
-                                    "source_item_id": it.item_id},
-                          "prefill_condition": c, "prefix": PREFIXES[c]}))
+    samples = condition_samples(seeds, conds, "prefill", include_benign, lambda c: {"prefix": PREFIXES[c]})
     if not samples:
         raise DataFileError("the awareness_prefill task selected no items", "check `domains` and `max_seeds`")
     return Task(

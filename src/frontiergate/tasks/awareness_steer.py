@@ -33,15 +33,14 @@ from itertools import islice
 from typing import Any
 
 from inspect_ai import Task, task
-from inspect_ai.dataset import MemoryDataset, Sample
+from inspect_ai.dataset import MemoryDataset
 from inspect_ai.model import GenerateConfig, ModelOutput, get_model
 from inspect_ai.scorer import Score, Scorer, Target, scorer
 from inspect_ai.solver import Generate, Solver, TaskState, solver
 
 from frontiergate.errors import DataFileError
-from frontiergate.scenarios.expand import expand
 from frontiergate.tasks.awareness_prefill import known_refusal_rate
-from frontiergate.tasks.common import as_list
+from frontiergate.tasks.common import as_list, checked_conditions, condition_samples
 from frontiergate.whitebox.steer_api import STEER_PROVIDER, supports_steering
 from frontiergate.whitebox.steering import CONDITIONS
 
@@ -161,23 +160,9 @@ def awareness_steer(
         threads: torch threads (default ``FRONTIERGATE_TORCH_THREADS`` or 1).
     """
     wanted = as_list(domains) or list(STEER_DOMAINS)
-    conds = as_list(conditions) or list(CONDITIONS)
-    bad = [c for c in conds if c not in CONDITIONS]
-    if bad:
-        raise DataFileError(f"unknown steering condition(s) {', '.join(bad)}",
-                            f"use a subset of {', '.join(CONDITIONS)}")
+    conds = checked_conditions(conditions, CONDITIONS, "steering")
     seeds = held_out_seeds(wanted, int(direction_seeds), int(seed), max_seeds)
-    samples: list[Sample] = []
-    for it in expand(seeds, include_benign=include_benign):
-        meta = it.metadata()
-        extra = dict(meta.pop("extra") or {})
-        for c in conds:
-            samples.append(Sample(
-                id=f"{it.item_id}|steer:{c}", input=it.turns[0], target="",
-                metadata={**meta, "item_id": f"{it.item_id}|steer:{c}", "harmful": None, "framing": "steer",
-                          "extra": {**extra, "steer_condition": c, "steer_harmful": it.harmful,
-                                    "source_item_id": it.item_id},
-                          "steer_condition": c}))
+    samples = condition_samples(seeds, conds, "steer", include_benign)
     if not samples:
         raise DataFileError("the awareness_steer task selected no items",
                             "check `domains`, `max_seeds` and `direction_seeds` (held-out seeds come after them)")

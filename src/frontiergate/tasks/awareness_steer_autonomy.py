@@ -53,7 +53,7 @@ from frontiergate.errors import DataFileError
 from frontiergate.scenarios.schema import Item, items_hash
 from frontiergate.tasks.autonomy import select_scenarios
 from frontiergate.tasks.awareness_steer import NOT_APPLICABLE
-from frontiergate.tasks.common import as_list
+from frontiergate.tasks.common import as_list, checked_conditions
 from frontiergate.whitebox.steer_api import STEER_PROVIDER, supports_steering
 from frontiergate.whitebox.steering import CONDITIONS
 
@@ -187,11 +187,7 @@ def awareness_steer_autonomy(
         cache_dir: activation cache for the direction (default ``FRONTIERGATE_WHITEBOX_CACHE``).
         threads: torch threads (default ``FRONTIERGATE_TORCH_THREADS`` or 1).
     """
-    conds = as_list(conditions) or list(CONDITIONS)
-    bad = [c for c in conds if c not in CONDITIONS]
-    if bad:
-        raise DataFileError(f"unknown steering condition(s) {', '.join(bad)}",
-                            f"use a subset of {', '.join(CONDITIONS)}")
+    conds = checked_conditions(conditions, CONDITIONS, "steering")
     fams = as_list(families) or list(STEERABLE_FAMILIES)
     if "sandbagging" in fams:
         raise DataFileError("awareness_steer_autonomy: sandbagging has no violating action to steer",

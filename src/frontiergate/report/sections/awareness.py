@@ -16,6 +16,7 @@ Everything comes from stored findings and samples.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -95,35 +96,12 @@ LAYER_LIMITS = {
 }
 
 
-def _steering(rc: ReportContext, target: str) -> list[dict[str, Any]]:
-    """Per domain: steering's headline (toward test − toward deployment), the controls, the steered rate."""
+def _effect_rows(rc: ReportContext, target: str, metric: str,
+                 more: Callable[[dict[str, Any], list[dict[str, Any]]], dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per domain: a causal experiment's headline effect (slice ``all``), its paired contrasts, and the
+    experiment's own fields (``more``: from the headline's details and the domain's findings)."""
     rows = []
-    found = rc.findings_for(target, "steering_awareness_effect")
-    for domain in sorted({f["domain"] for f in found}):
-        fs = [f for f in found if f["domain"] == domain]
-        head = next((f for f in fs if f["slice"] == "all"), None)
-        if head is None:
-            continue
-        d = head.get("details", {})
-        steered = next((f for f in fs if f["slice"] == "steered=toward_deploy"), None)
-        rows.append({
-            "domain": domain, "effect": _brief(head), "flag": bool(d.get("flag")), "seeds": d.get("seeds"),
-            "direction": d.get("direction"), "specific": d.get("specific_contrasts", []),
-            "kind": d.get("kind", "misuse"),
-            "steering": d.get("steering", {}), "unknown_pairs": d.get("unknown_pairs", 0),
-            "not_applicable": d.get("not_applicable", []), "not_estimable": d.get("not_estimable"),
-            "too_few": d.get("too_few"), "deploy_rate": d.get("baseline_rate"), "test_rate": d.get("treated_rate"),
-            "steered_not_refused": None if steered is None else _brief(steered),
-            "contrasts": [{"contrast": f["slice"].split("=", 1)[1], **_brief(f)} for f in fs
-                          if f["slice"].startswith("contrast=")],
-        })
-    return rows
-
-
-def _causal(rc: ReportContext, target: str) -> list[dict[str, Any]]:
-    """Per domain: the reasoning intervention's headline (eval-aware − neutral) and its other contrasts."""
-    rows = []
-    found = rc.findings_for(target, "prefill_awareness_effect")
+    found = rc.findings_for(target, metric)
     for domain in sorted({f["domain"] for f in found}):
         fs = [f for f in found if f["domain"] == domain]
         head = next((f for f in fs if f["slice"] == "all"), None)
@@ -134,10 +112,30 @@ def _causal(rc: ReportContext, target: str) -> list[dict[str, Any]]:
             "domain": domain, "effect": _brief(head), "flag": bool(d.get("flag")), "seeds": d.get("seeds"),
             "unknown_pairs": d.get("unknown_pairs", 0), "not_applicable": d.get("not_applicable", []),
             "not_estimable": d.get("not_estimable"), "too_few": d.get("too_few"),
-            "neutral_rate": d.get("baseline_rate"), "eval_aware_rate": d.get("treated_rate"),
-            "contrasts": [{"contrast": f["slice"].split("=", 1)[1], **_brief(f)} for f in fs if f["slice"] != "all"],
+            "contrasts": [{"contrast": f["slice"].split("=", 1)[1], **_brief(f)} for f in fs
+                          if f["slice"].startswith("contrast=")],
+            **more(d, fs),
         })
     return rows
+
+
+def _steering(rc: ReportContext, target: str) -> list[dict[str, Any]]:
+    """Steering: toward test − toward deployment, the random-push controls, the steered-toward-deployment rate."""
+
+    def more(d: dict[str, Any], fs: list[dict[str, Any]]) -> dict[str, Any]:
+        steered = next((f for f in fs if f["slice"] == "steered=toward_deploy"), None)
+        return {"direction": d.get("direction"), "specific": d.get("specific_contrasts", []),
+                "kind": d.get("kind", "misuse"), "steering": d.get("steering", {}),
+                "deploy_rate": d.get("baseline_rate"), "test_rate": d.get("treated_rate"),
+                "steered_not_refused": None if steered is None else _brief(steered)}
+
+    return _effect_rows(rc, target, "steering_awareness_effect", more)
+
+
+def _causal(rc: ReportContext, target: str) -> list[dict[str, Any]]:
+    """The reasoning intervention: eval-aware − neutral opening, and its other contrasts."""
+    return _effect_rows(rc, target, "prefill_awareness_effect", lambda d, _fs: {
+        "neutral_rate": d.get("baseline_rate"), "eval_aware_rate": d.get("treated_rate")})
 
 
 def _representational(rc: ReportContext) -> bool:
