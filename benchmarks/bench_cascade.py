@@ -76,10 +76,8 @@ def run_autonomy(model: str, spec: str, turns: int, runs: Path) -> tuple[str, fl
     family (one cover story: one scenario base per family), paired with the single honest agent."""
     key = {"suite": "autonomy", "model": model, "cascade": spec, "turns": turns, "attempt_timeout_s": ATTEMPT_TIMEOUT_S}
     marker = runs / "bench_cascade.json"
-    if marker.exists():
-        done = json.loads(marker.read_text(encoding="utf-8"))
-        if done.get("key") == key:
-            return str(done["run_id"]), done.get("wall_s")
+    if (done := _finished(marker, key)) is not None:
+        return done
     runs.mkdir(parents=True, exist_ok=True)
     policy = autonomy_policy(runs / "bench_policy.yaml", turns)
     cmd = [
@@ -89,6 +87,14 @@ def run_autonomy(model: str, spec: str, turns: int, runs: Path) -> tuple[str, fl
         "--attempt-timeout", str(ATTEMPT_TIMEOUT_S), "--request-budget", str(2 * ATTEMPT_TIMEOUT_S),
     ]  # fmt: skip
     return _execute(cmd, runs, marker, key)
+
+
+def _finished(marker: Path, key: dict[str, object]) -> tuple[str, float | None] | None:
+    """The run id and wall time of a finished run with these settings, if ``marker`` records one."""
+    if not marker.exists():
+        return None
+    done = json.loads(marker.read_text(encoding="utf-8"))
+    return (str(done["run_id"]), done.get("wall_s")) if done.get("key") == key else None
 
 
 def _execute(cmd: list[str], runs: Path, marker: Path, key: dict[str, object]) -> tuple[str, float]:
@@ -124,10 +130,8 @@ def run(model: str, spec: str, seeds: int, runs: Path) -> tuple[str, float | Non
     """The run's id (reused when a finished run with these settings is in ``runs``) and its wall time."""
     key = {"model": model, "cascade": spec, "seeds": seeds, "attempt_timeout_s": ATTEMPT_TIMEOUT_S}
     marker = runs / "bench_cascade.json"
-    if marker.exists():
-        done = json.loads(marker.read_text(encoding="utf-8"))
-        if done.get("key") == key:
-            return str(done["run_id"]), done.get("wall_s")
+    if (done := _finished(marker, key)) is not None:
+        return done
     runs.mkdir(parents=True, exist_ok=True)
     policy = bench_policy(runs / "bench_policy.yaml")
     cmd = [
