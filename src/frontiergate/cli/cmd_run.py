@@ -184,7 +184,7 @@ def register(app: typer.Typer) -> None:
             None,
             "--safeguards",
             help="Also evaluate the model behind these safeguards (target safeguarded/MODEL, paired item by "
-            "item): guard=principled|rules|classifier[,stages=input+output][,fail=closed|open]"
+            "item): guard=principled|rules|classifier|tuned[,stages=input+output][,fail=closed|open]"
             "[,guard_model=M][,constitution=FILE][,principles=ID+ID]. One --model only.",
         ),
         cascade: str | None = typer.Option(

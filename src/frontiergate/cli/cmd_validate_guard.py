@@ -15,7 +15,9 @@ def validate_guard(
     file: Path = typer.Argument(
         ..., help="Labelled JSONL or CSV (text + label unsafe/safe), or an OpenAI moderation file."
     ),
-    guard: str = typer.Option("rules", "--guard", help="rules | principled | classifier"),
+    guard: str = typer.Option(
+        "rules", "--guard", help="rules | principled | classifier | tuned ('frontiergate guard build')"
+    ),
     guard_model: str = typer.Option(
         "frontiergate/gemma-3-270m", "--guard-model", help="Inspect model for --guard principled."
     ),
@@ -49,8 +51,10 @@ def validate_guard(
     """Score a guard on labelled data: F1 (bootstrap CI), AUPRC, false-positive rate (Wilson CI) and n."""
     from frontiergate.safeguards.validation import guard_metrics, load_labelled, predict, stratified_subsample
 
-    if guard not in ("rules", "principled", "classifier"):
-        raise FrontiergateError(f"--guard '{guard}' is not a guard", "use --guard rules, principled or classifier")
+    if guard not in ("rules", "principled", "classifier", "tuned"):
+        raise FrontiergateError(
+            f"--guard '{guard}' is not a guard", "use --guard rules, principled, classifier or tuned"
+        )
     if fmt not in ("auto", "plain", "openai-moderation"):
         raise FrontiergateError(f"--format '{fmt}' is not known", "use auto, plain or openai-moderation")
     data = load_labelled(
@@ -62,10 +66,15 @@ def validate_guard(
     )
     data = stratified_subsample(data, limit)
     families = _parse_families(unseen_families)
-    if guard == "classifier":
+    if guard in ("classifier", "tuned"):
         from frontiergate.safeguards.classifier_guard import ClassifierGuard
 
-        g: object = ClassifierGuard(threshold=threshold, decode=decode)
+        head = None
+        if guard == "tuned":
+            from frontiergate.safeguards.tuned_guard import load_tuned_head
+
+            head = load_tuned_head()
+        g: object = ClassifierGuard(head, threshold=threshold, decode=decode)
     else:
         import frontiergate._registry  # noqa: F401  (registers frontiergate/ models for --guard-model)
         from frontiergate.models.safeguarded import build_guard

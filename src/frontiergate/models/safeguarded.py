@@ -66,7 +66,7 @@ from frontiergate.models.in_process import one_at_a_time
 from frontiergate.models.inner_model import require_inner_model
 from frontiergate.safeguards.guard import Guard, GuardVerdict
 
-GUARDS = ("principled", "rules", "classifier")
+GUARDS = ("principled", "rules", "classifier", "tuned")
 OCR_ENGINES = ("auto", "tesseract", "none")
 OCR_TIMEOUT_S = 30.0
 OCR_MIN_CHARS = 3  # fewer readable characters than this is "no text found", not a reading
@@ -217,6 +217,13 @@ def build_guard(
         from frontiergate.safeguards.classifier_guard import ClassifierGuard
 
         return ClassifierGuard()
+    if kind == "tuned":
+        from frontiergate.safeguards.classifier_guard import ClassifierGuard
+        from frontiergate.safeguards.tuned_guard import load_tuned_head
+
+        guard = ClassifierGuard(load_tuned_head())
+        guard.name = "tuned"
+        return guard
     if kind == "principled":
         from frontiergate.safeguards.constitution import load_constitution
         from frontiergate.safeguards.principled_guard import PrincipledGuard

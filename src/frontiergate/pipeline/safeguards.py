@@ -20,7 +20,7 @@ from frontiergate.errors import FrontiergateError
 from frontiergate.pipeline.spec import split_spec
 
 SAFEGUARDED_PREFIX = "safeguarded/"
-GUARD_KINDS = ("principled", "rules", "classifier")
+GUARD_KINDS = ("principled", "rules", "classifier", "tuned")
 """The guard kinds ``safeguarded/`` builds (``models.safeguarded.GUARDS``; a test keeps them equal,
 written out so that parsing the command line does not import Inspect)."""
 STAGES = ("input", "output")
@@ -99,7 +99,8 @@ def safeguards_option(model: str, args: Mapping[str, Any]) -> dict[str, Any]:
     generalisation = [
         {"guard": r.get("guard"), **{k: {x: (r.get(k) or {}).get(x) for x in ("value", "ci", "k", "n", "seeds")}
                                      for k in keys},
-         "unseen_families": r.get("table_unseen_families"), "measured_at": r.get("table_measured_at")}
+         "unseen_families": r.get("table_unseen_families"),
+         "measured_at": r.get("measured_at") or r.get("table_measured_at")}
         for r in before_after_rows()
     ]
     return {

@@ -23,7 +23,7 @@ import yaml
 from frontiergate.policy.locate import Loc, fmt_loc, node_line
 from frontiergate.policy.schema import CAPABILITY_METRICS, LEVELS, Action
 
-GUARD_KINDS = ("principled", "rules", "classifier")
+GUARD_KINDS = ("principled", "rules", "classifier", "tuned")
 """Guard kinds a safeguarded target can run (``models.safeguarded.GUARDS``; kept here so that a
 policy check does not import the model stack)."""
 

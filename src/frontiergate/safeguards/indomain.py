@@ -117,7 +117,7 @@ def train_combined_head(
     n_mod, n_scn = len(y_mod), len(scn)
     y = np.array([bool(v) for v in y_mod] + [r.harmful for r in scn], dtype=int)
     w = np.ones(n_mod + n_scn)
-    if n_scn:
+    if n_scn and n_mod:  # without moderation rows the scenario rows are all there is: weight 1 each
         w[n_mod:] = scenario_weight * n_mod / n_scn
     cats: dict[str, NDArray[np.int_]] = {}
     for k, v in categories.items():

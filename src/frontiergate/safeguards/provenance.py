@@ -79,7 +79,7 @@ class GuardProvenance:
         )
 
 
-def head_provenance(path: Path | None = None) -> GuardProvenance:
+def head_provenance(path: Path | None = None, kind: str = "classifier") -> GuardProvenance:
     """Provenance of a classifier head file (the shipped one by default), read without the encoder."""
     p = path or _default_head_path()
     data = p.read_bytes()
@@ -91,13 +91,13 @@ def head_provenance(path: Path | None = None) -> GuardProvenance:
     validation = dict(meta["validation"]) if isinstance(meta.get("validation"), Mapping) else None
     if isinstance(trained, str) and trained:
         # older heads name the one file they were fitted on; the moderation file holds no library items
-        return GuardProvenance("classifier", name, (trained,), validation=validation, sha256=sha,
+        return GuardProvenance(kind, name, (trained,), validation=validation, sha256=sha,
                                basis=f"head {name} fitted on {trained}")
     if isinstance(trained, Mapping):
         seeds = frozenset(str(s) for s in trained.get("scenario_seed_ids") or ())
         datasets = tuple(str(d) for d in trained.get("datasets") or ())
         return GuardProvenance(
-            "classifier",
+            kind,
             name,
             datasets,
             seeds,
@@ -107,7 +107,7 @@ def head_provenance(path: Path | None = None) -> GuardProvenance:
             basis=f"head {name} fitted on {', '.join(datasets) or 'unnamed data'}"
             + (f" and {len(seeds)} scenario seeds" if seeds else ""),
         )
-    return GuardProvenance("classifier", name, sha256=sha, recorded=False,
+    return GuardProvenance(kind, name, sha256=sha, recorded=False,
                            basis=f"head {name} does not record its training data")
 
 
@@ -117,6 +117,10 @@ def guard_provenance(kind: str | None) -> GuardProvenance | None:
         return GuardProvenance(kind, kind, basis=UNFITTED[kind])
     if kind == "classifier":
         return head_provenance()
+    if kind == "tuned":
+        from frontiergate.safeguards.tuned_guard import tuned_head_path
+
+        return head_provenance(tuned_head_path(), kind="tuned")
     return None
 
 

@@ -141,10 +141,12 @@ def _generalisation(rows: list[dict[str, Any]]) -> list[str]:
     if not rows:
         return []
     fams = ", ".join(rows[0].get("unseen_families") or []) or "the held-out families"
+    dates = sorted({str(r.get("measured_at") or "unknown date") for r in rows})
+    when = f"offline measurement{'s' if len(dates) > 1 else ''} of {' and '.join(dates)}"
     return [
         "",
-        f"Guards on attack families they never saw ({fams}; held-out seeds; offline measurement of "
-        f"{rows[0].get('measured_at') or 'unknown date'}, recorded when this run started; seed-clustered 95% "
+        f"Guards on attack families they never saw ({fams}; held-out seeds; {when}, recorded when this run "
+        "started; seed-clustered 95% "
         "intervals). The principled guard has no row: it needs a capable guard model, which is not embedded.",
         "",
         "| guard | recall on unseen families | false positives on their benign twins | recall on seen families | "
