@@ -62,7 +62,9 @@ def build(
     if lofo_files:
         pooled_lofo(lofo_files, asdict(recipe))  # a result of another recipe is refused before minutes of tuning
     target = out or tuned_guard_dir()
-    version = _code_version()
+    from frontiergate.pipeline.versions import code_version
+
+    version = code_version()
     with Progress(
         TextColumn("fine-tuning"),
         BarColumn(),
@@ -93,23 +95,6 @@ def build(
                + (f" with FRONTIERGATE_TUNED_GUARD={head_path.parent}" if out else "") + ")")
     for line in validation_lines(head_provenance(head_path, kind="tuned")):
         typer.echo(f"  {line}")
-
-
-def _code_version() -> str:
-    """The package version, plus the git commit when it runs from a checkout (``+dirty``: edited)."""
-    import subprocess
-
-    from frontiergate import __version__
-
-    here = Path(__file__).resolve().parent
-    try:
-        sha = subprocess.run(["git", "-C", str(here), "rev-parse", "--short", "HEAD"],
-                             capture_output=True, text=True, check=True, timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no"],
-                               capture_output=True, text=True, check=True, timeout=10).stdout.strip()
-    except (OSError, subprocess.SubprocessError):
-        return f"frontiergate {__version__}"
-    return f"frontiergate {__version__} ({sha}{'+dirty' if dirty else ''})"
 
 
 def register(app: typer.Typer) -> None:
