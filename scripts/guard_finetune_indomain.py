@@ -44,6 +44,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--epochs", type=int, default=Recipe.epochs)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument(
+        "--contrast",
+        action=argparse.BooleanOptionalAction,
+        default=Recipe.contrast,
+        help="also train on the benign contrast rows (hash half 0); --no-contrast: the earlier recipe",
+    )
     ap.add_argument("--skip-frozen", action="store_true", help="do not measure the frozen encoder first")
     ap.add_argument("--out", type=Path, default=None)
     ap.add_argument("--render", type=Path, default=None, help="print the tables of the lofo_*.json in this folder")
@@ -67,8 +73,10 @@ def main(argv: list[str] | None = None) -> int:
     from guard_indomain import paired_blocks, paired_f1
 
     from frontiergate.safeguards.decode import decode
-    from frontiergate.safeguards.generalisation import DEFAULT_UNSEEN
+    from frontiergate.safeguards.generalisation import DEFAULT_UNSEEN, _half
     from frontiergate.safeguards.indomain import (
+        TRAIN_HALF,
+        contrast_rows,
         decoded_max,
         sample_rows,
         score_rows,
@@ -79,9 +87,10 @@ def main(argv: list[str] | None = None) -> int:
     from frontiergate.safeguards.tuned_guard import fine_tune, fresh_encoder, training_rows
     from frontiergate.safeguards.validation import guard_metrics, load_labelled
     from frontiergate.scenarios.library import load_seeds
+    from frontiergate.stats.intervals import wilson_interval
 
     t0 = time.time()
-    recipe = Recipe(seed=args.seed, epochs=args.epochs)
+    recipe = Recipe(seed=args.seed, epochs=args.epochs, contrast=args.contrast)
     mod = load_labelled(args.moderation)
     _, test = split_indices(mod.labels)
     seeds = load_seeds()
@@ -91,7 +100,8 @@ def main(argv: list[str] | None = None) -> int:
     if not held_fams <= {r.family for r in rows}:
         ap.error(f"unknown family {args.holdout!r}")
     # exactly what ``frontiergate guard build`` trains on, less the held-out families
-    tr = training_rows(args.moderation, seed=args.seed, holdout_families=sorted(held_fams))
+    tr = training_rows(args.moderation, seed=args.seed, holdout_families=sorted(held_fams), contrast=args.contrast)
+    contrast_held = [r for r in contrast_rows() if _half(r.seed_id) != TRAIN_HALF]
     mod_x, mod_y, cats = tr["moderation"]
     scn_train = tr["scenario_rows"]
     in_train = np.array([r.seed_id in train_ids for r in rows])
@@ -135,11 +145,14 @@ def main(argv: list[str] | None = None) -> int:
         b_seen = [bool(v) for v in decoded_max(head, x_scn[te_seen], x_scn_d[te_seen]) >= head.threshold]
         px = head.predict_proba(x_xs)
         b_xs = [bool(v) for v in px >= head.threshold]
+        pc = head.predict_proba(embed([r.text for r in contrast_held]))
+        b_c = [bool(v) for v in pc >= head.threshold]
         out = {
             "moderation": guard_metrics(yte, b_mod, [float(v) for v in pm]),
             "held_out_families": score_rows([rows[i] for i in te_held], b_held),
             "seen_families_held_out_seeds": score_rows([rows[i] for i in te_seen], b_seen),
             "xstest": guard_metrics(xs.labels, b_xs, [float(v) for v in px]),
+            "contrast_held_out_fpr": wilson_interval(sum(b_c), len(b_c)).as_dict(),
             "_blocks": {"mod": b_mod, "held": b_held, "xs": b_xs},
             "_held_scores": [float(v) for v in held_scores],
             "embed_and_fit_seconds": round(time.time() - s, 1),
@@ -148,7 +161,8 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"[{tag}] moderation F1 {out['moderation']['f1']:.3f} FPR {out['moderation']['fpr']:.3f}; "
             f"held-out families recall {r['value']:.3f} ({r['k']}/{r['n']}) twin FPR {f['value']:.3f} "
-            f"({f['k']}/{f['n']}); XSTest FPR {out['xstest']['fpr']:.3f} recall {out['xstest']['recall']:.3f} "
+            f"({f['k']}/{f['n']}); XSTest FPR {out['xstest']['fpr']:.3f} recall {out['xstest']['recall']:.3f}; "
+            f"contrast held-out FPR {out['contrast_held_out_fpr']['estimate']:.3f} "
             f"({time.time() - t0:.0f} s)",
             flush=True,
         )
@@ -172,7 +186,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "encoder": args.encoder,
         "holdout": sorted(held_fams),
-        **{k: getattr(recipe, k) for k in ("seed", "epochs", "batch", "lr", "max_len")},
+        **{k: getattr(recipe, k) for k in ("seed", "epochs", "batch", "lr", "max_len", "contrast")},
         "threads": args.threads,
         "n_train_rows": len(tr["data"]),
         "steps": steps,
@@ -208,7 +222,7 @@ def render(files: list[Path]) -> str:
     runs = [json.loads(f.read_text(encoding="utf-8")) for f in files]
     if not runs:
         return "no lofo_*.json files"
-    recipe = {k: runs[0][k] for k in ("seed", "epochs", "batch", "lr", "max_len")}
+    recipe = {k: runs[0].get(k, False) for k in ("seed", "epochs", "batch", "lr", "max_len", "contrast")}
     pooled = pooled_lofo(files, recipe)
 
     def pct(v: dict[str, Any]) -> str:

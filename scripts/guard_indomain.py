@@ -95,8 +95,11 @@ def run_indomain(args: argparse.Namespace, repo: Path, head_path: Path) -> int:
     from frontiergate.safeguards.embedding_cache import EmbeddingCache
     from frontiergate.safeguards.generalisation import DEFAULT_UNSEEN
     from frontiergate.safeguards.indomain import (
+        CONTRAST_DOMAIN,
         TRAIN_HALF,
         ScenarioRow,
+        _half,
+        contrast_rows,
         decoded_max,
         leave_one_family_out,
         sample_rows,
@@ -118,6 +121,7 @@ def run_indomain(args: argparse.Namespace, repo: Path, head_path: Path) -> int:
     )
     from frontiergate.safeguards.validation import guard_metrics, load_labelled
     from frontiergate.scenarios.library import load_seeds
+    from frontiergate.stats.intervals import wilson_interval
 
     t0 = time.time()
     encoder = get_encoder(args.encoder or HEAD_ENCODER)
@@ -145,11 +149,17 @@ def run_indomain(args: argparse.Namespace, repo: Path, head_path: Path) -> int:
 
     seeds = load_seeds()
     rows: list[ScenarioRow] = sample_rows(seeds, rng_seed=args.seed) if args.scenarios else []
+    if args.scenarios and args.contrast:
+        rows += contrast_rows()
     x_scn = embed([r.text for r in rows])
     x_scn_dec, scn_decoded = embed_decoded([r.text for r in rows], x_scn)
     print(f"scenario rows embedded: {len(rows)} ({scn_decoded} decoded) ({time.time() - t0:.0f} s)", flush=True)
     train_ids = set(training_seed_ids(s.id for s in seeds))
-    in_train_half = np.array([r.seed_id in train_ids for r in rows], dtype=bool)
+    is_contrast = np.array([r.domain == CONTRAST_DOMAIN for r in rows], dtype=bool)
+    in_train_half = np.array(
+        [r.seed_id in train_ids or (r.domain == CONTRAST_DOMAIN and _half(r.seed_id) == TRAIN_HALF) for r in rows],
+        dtype=bool,
+    )
     fam = np.array([r.family for r in rows])
     families = sorted({r.family for r in rows} - {"none"})
 
@@ -223,12 +233,36 @@ def run_indomain(args: argparse.Namespace, repo: Path, head_path: Path) -> int:
             "n_benign": len(ben_s),
             "note": "threshold chosen on the evaluated rows themselves: an optimistic upper bound",
         }
-        held = np.where(~in_train_half)[0]
+        held = np.where(~in_train_half & ~is_contrast)[0]
         p_held = decoded_max(head, x_scn[held], None if dec_scn is None else dec_scn[held])
         unseen["shipped_head_on_held_out_seeds_all_families"] = score_rows(
             [rows[i] for i in held], list(p_held >= head.threshold)
         )
+        if args.contrast:  # the same leave-one-family-out without the contrast rows: a paired before/after
+            lofo_nc = leave_one_family_out(
+                rows, x_scn, dec_scn, lambda m: fit(m & ~is_contrast), families=families, train_half=TRAIN_HALF
+            )
+            unseen["lofo_without_contrast"] = lofo_nc["summary"]
+            unseen["paired_recall_contrast_vs_without"] = paired_blocks(
+                [b for b, h in zip(lofo_nc["blocked"], harm, strict=True) if h],
+                [b for b, h in zip(lofo["blocked"], harm, strict=True) if h],
+            )
+            unseen["paired_fpr_contrast_vs_without"] = paired_blocks(
+                [b for b, h in zip(lofo_nc["blocked"], harm, strict=True) if not h],
+                [b for b, h in zip(lofo["blocked"], harm, strict=True) if not h],
+            )
         results["unseen_families"] = unseen
+        held_c = np.where(~in_train_half & is_contrast)[0]
+        if len(held_c):  # over-blocking on benign contrast rows never trained on (one row, one cluster)
+            p_c = decoded_max(head, x_scn[held_c], None if dec_scn is None else dec_scn[held_c])
+            b_c = [bool(v) for v in p_c >= head.threshold]
+            b_c_old = [bool(v) for v in baseline.predict_proba(x_scn[held_c]) >= baseline.threshold]
+            results["contrast_held_out"] = {
+                "new": wilson_interval(sum(b_c), len(b_c)).as_dict(),
+                "baseline": wilson_interval(sum(b_c_old), len(b_c_old)).as_dict(),
+                "paired_new_vs_baseline": paired_blocks(b_c_old, b_c),
+                "n_trained": int((in_train_half & is_contrast).sum()),
+            }
         print(f"leave-one-family-out done ({time.time() - t0:.0f} s)", flush=True)
 
         # 3. like-for-like with docs/validation.md's generalisation split: seen families on seed
@@ -237,7 +271,7 @@ def run_indomain(args: argparse.Namespace, repo: Path, head_path: Path) -> int:
         gmask = in_train_half & np.isin(fam, sorted(seen_fams))
         g_head = fit(gmask)
         te_un = np.where(~in_train_half & np.isin(fam, list(DEFAULT_UNSEEN)))[0]
-        te_seen = np.where(~in_train_half & np.isin(fam, sorted(seen_fams)))[0]
+        te_seen = np.where(~in_train_half & ~is_contrast & np.isin(fam, sorted(seen_fams)))[0]
         tuned = tune_rules(
             [rows[i].text for i in np.where(gmask)[0] if rows[i].harmful],
             [rows[i].text for i in np.where(gmask)[0] if not rows[i].harmful],
@@ -255,7 +289,9 @@ def run_indomain(args: argparse.Namespace, repo: Path, head_path: Path) -> int:
             "rules, tuned on seen families": lambda i: rules_blocks(tuned, i),
             "classifier before (moderation-trained)": lambda i: head_blocks(baseline, i, False),
             "classifier before + decode": lambda i: head_blocks(baseline, i, True),
-            "classifier after (moderation + seen-family scenario rows" + (" + decode)" if args.decode else ")"): (
+            "classifier after (moderation + seen-family scenario rows"
+            + (" + benign contrast rows" if args.contrast else "")
+            + (" + decode)" if args.decode else ")"): (
                 lambda i: head_blocks(g_head, i, bool(args.decode))
             ),
         }
@@ -342,7 +378,9 @@ def run_indomain(args: argparse.Namespace, repo: Path, head_path: Path) -> int:
             "baseline_f1": mod_res["baseline"]["f1"],
         },
         "unseen_family_recall": None,
-        "xstest_fpr": fig(xs_res["new"], "fpr", "fpr_ci") if xs_res else None,
+        "xstest_fpr": {**fig(xs_res["new"], "fpr", "fpr_ci"), "recall_unsafe": xs_res["new"]["recall"]}
+        if xs_res
+        else None,
         "latency_ms_per_request": results["latency_ms"]["mean"],
         "code_version": _code_version(repo),
         "measured_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d"),
@@ -360,7 +398,8 @@ def run_indomain(args: argparse.Namespace, repo: Path, head_path: Path) -> int:
             "baseline_value": unseen["baseline"]["recall"]["value"],
         }
     results["validation"] = validation
-    scenario_ids = sorted({rows[i].seed_id for i in np.where(full_mask)[0]})
+    scenario_ids = sorted({rows[i].seed_id for i in np.where(full_mask & ~is_contrast)[0]})
+    contrast_ids = sorted(rows[i].seed_id for i in np.where(full_mask & is_contrast)[0])
     head.meta = {
         "name": f"{encoder.name}-moderation{'+scenarios' if args.scenarios else ''}-stacked-lr"
         + ("+decode" if args.decode else ""),
@@ -377,9 +416,15 @@ def run_indomain(args: argparse.Namespace, repo: Path, head_path: Path) -> int:
                 ]
                 if rows
                 else []
+            )
+            + (
+                [f"frontiergate benign contrast set ({len(contrast_ids)} rows, hash half {TRAIN_HALF})"]
+                if contrast_ids
+                else []
             ),
             "scenario_seed_ids": scenario_ids,
             "families": trained_families,
+            **({"contrast_row_ids": contrast_ids} if contrast_ids else {}),
         },
         "trained_on_sha256": hashlib.sha256(args.moderation.read_bytes()).hexdigest(),
         "split": {"seed": SPLIT_SEED, "test_fraction": TEST_FRACTION, "n_train": len(train), "n_test": len(test)},
@@ -394,27 +439,55 @@ def run_indomain(args: argparse.Namespace, repo: Path, head_path: Path) -> int:
         head.save(head_path)
         print(f"head written to {head_path}")
     if args.write_figures and "generalisation_before_after" in results:
-        (repo / GENERALISATION_PATH).write_text(
-            json.dumps(
-                {
-                    **results["generalisation_before_after"],
-                    "head": head.meta["name"],
-                    "after_head_shipped": bool(args.write_head),
-                    "code_version": validation["code_version"],
-                    "measured_at": validation["measured_at"],
-                    "command": "python scripts/train_guard.py --scenarios --decode --seed "
-                    f"{args.seed} --skip-cv --write-figures",
-                },
-                indent=1,
-            )
-            + "\n",
-            encoding="utf-8",
-        )
+        _write_figures(repo / GENERALISATION_PATH, results["generalisation_before_after"], head, validation, args)
         print(f"figures written to {repo / GENERALISATION_PATH}")
     if args.out:
         args.out.write_text(json.dumps(results, indent=1, sort_keys=True, default=str) + "\n", encoding="utf-8")
     print(f"done in {time.time() - t0:.0f} s")
     return 0
+
+
+KEPT_ROWS = ("classifier before", "classifier, tuned encoder")
+"""Rows of the packaged table a rerun keeps as they were measured: the "before" rows describe the
+moderation-only head (this run's baseline is whatever head is shipped now), and the tuned encoder's
+row comes from scripts/guard_finetune_indomain.py."""
+
+
+def _write_figures(
+    path: Path, table: dict[str, Any], head: Any, validation: dict[str, Any], args: argparse.Namespace
+) -> None:
+    """Replace this run's rows of the before/after table; every row keeps its own measurement date."""
+    old = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {"rows": []}
+    kept = [
+        {**r, "measured_at": r.get("measured_at", old.get("measured_at"))}
+        for r in old["rows"]
+        if str(r["guard"]).startswith(KEPT_ROWS)
+    ]
+    new = [
+        {**r, "measured_at": validation["measured_at"]}
+        for r in table["rows"]
+        if not str(r["guard"]).startswith(KEPT_ROWS) or not kept
+    ]
+    order = {name: i for i, name in enumerate(r["guard"] for r in table["rows"])}
+    rows = sorted(kept + new, key=lambda r: order.get(r["guard"], len(order)))
+    path.write_text(
+        json.dumps(
+            {
+                **table,
+                "rows": rows,
+                "head": head.meta["name"],
+                "after_head_shipped": bool(args.write_head),
+                "code_version": validation["code_version"],
+                "measured_at": validation["measured_at"],
+                "command": "python scripts/train_guard.py --scenarios --decode"
+                + (" --contrast" if args.contrast else "")
+                + f" --seed {args.seed} --skip-cv --write-figures",
+            },
+            indent=1,
+        )
+        + "\n",
+        encoding="utf-8",
+    )
 
 
 def _print_summary(results: dict[str, Any]) -> None:

@@ -56,6 +56,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=None, help="write all metrics as JSON")
     ap.add_argument("--scenarios", action="store_true", help="also train on scenario-library items (seed half 0)")
     ap.add_argument("--decode", action="store_true", help="judge the decoded view of each text too")
+    ap.add_argument(
+        "--contrast",
+        action="store_true",
+        help="with --scenarios: add the benign contrast rows (hash half 0) as negatives",
+    )
     ap.add_argument("--seed", type=int, default=0, help="seed for the scenario sample (which transform per family)")
     ap.add_argument("--cache", type=Path, default=None, help="folder caching embeddings between runs")
     ap.add_argument("--skip-cv", action="store_true", help="skip the repeated-CV yardstick (minutes of CPU)")

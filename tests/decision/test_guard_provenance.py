@@ -52,6 +52,13 @@ def test_head_file_forms(tmp_path: Path) -> None:
     assert p.scenario_seed_ids == {"a", "b"} and p.families == ("encoding",)
     assert validation_lines(p) == ["XSTest false-positive rate on safe prompts 0.080 [0.050, 0.120], n=250"]
     assert GuardProvenance.from_dict(p.as_dict()) == p
+    # an over-blocking figure bought by letting unsafe prompts through is cited with that cost
+    low = tmp_path / "low.json"
+    low.write_text(json.dumps({"name": "h4", "trained_on": {"datasets": ["moderation"]}, "validation": {
+        "xstest_fpr": {"value": 0.08, "ci": [0.05, 0.12], "n": 250, "recall_unsafe": 0.36}}}))
+    assert validation_lines(head_provenance(low)) == [
+        "XSTest false-positive rate on safe prompts 0.080 [0.050, 0.120], n=250 (blocking 0.360 of its unsafe prompts)"
+    ]
     bare = tmp_path / "bare.json"
     bare.write_text(json.dumps({"name": "h3"}))
     assert head_provenance(bare).recorded is False

@@ -14,10 +14,12 @@ from pathlib import Path
 import pytest
 
 from frontiergate.errors import DataFileError, ModelError
-from frontiergate.safeguards.indomain import training_seed_ids
+from frontiergate.safeguards.generalisation import _half
+from frontiergate.safeguards.indomain import TRAIN_HALF, training_seed_ids
 from frontiergate.safeguards.tuned_guard import (
     ENCODER_DIR,
     HEAD_FILE,
+    RECIPE_KEYS,
     TUNED_DIR_ENV,
     Recipe,
     build_tuned_guard,
@@ -40,7 +42,9 @@ def test_build_records_what_it_was_trained_on(built: Path) -> None:
     assert head["encoder"] == "minilm-tuned" and head["decode"] is True
     assert head["trained_on"]["scenario_seed_ids"] == expected
     assert "payload_splitting" in head["trained_on"]["families"]
-    assert head["recipe"]["seed"] == 3 and head["recipe"]["steps"] > 0
+    assert head["recipe"]["seed"] == 3 and head["recipe"]["steps"] > 0 and head["recipe"]["contrast"] is True
+    contrast = head["trained_on"]["contrast_row_ids"]
+    assert contrast and all(_half(i) == TRAIN_HALF for i in contrast)  # the other half is never trained on
     assert len(head["encoder_sha256"]) == 64
     assert (built / ENCODER_DIR).is_dir() and not built.with_name(built.name + ".building").exists()
 
@@ -120,7 +124,7 @@ def _lofo_file(path: Path, family: str, scores: list[float], harmful: list[bool]
     res = {
         "encoder": "minilm",
         "holdout": [family],
-        **{k: getattr(TINY, k) for k in ("seed", "epochs", "batch", "lr", "max_len")},
+        **{k: getattr(TINY, k) for k in RECIPE_KEYS},
         **recipe,
         "held_rows": [{"seed": f"s{i // 2}", "family": family, "harmful": h} for i, h in enumerate(harmful)],
         "held_scores_tuned": scores,
@@ -130,7 +134,7 @@ def _lofo_file(path: Path, family: str, scores: list[float], harmful: list[bool]
 
 
 def test_pooled_lofo_counts_blocks_at_the_threshold_and_refuses_other_recipes(tmp_path: Path) -> None:
-    recipe = {k: getattr(TINY, k) for k in ("seed", "epochs", "batch", "lr", "max_len")}
+    recipe = {k: getattr(TINY, k) for k in RECIPE_KEYS}
     a = _lofo_file(tmp_path / "a.json", "encoding", [0.9, 0.1, 0.4, 0.6], [True, False, True, False])
     b = _lofo_file(tmp_path / "b.json", "roleplay", [0.5, 0.2], [True, False])
     pooled = pooled_lofo([a, b], recipe)
@@ -142,6 +146,13 @@ def test_pooled_lofo_counts_blocks_at_the_threshold_and_refuses_other_recipes(tm
         pooled_lofo([a, other], recipe)
     with pytest.raises(DataFileError, match="more than one"):
         pooled_lofo([a, a], recipe)
+    # a result written before the contrast rows existed trained without them: not this recipe's figure
+    old = json.loads(a.read_text())
+    del old["contrast"]
+    (tmp_path / "old.json").write_text(json.dumps(old))
+    with pytest.raises(DataFileError, match="contrast"):
+        pooled_lofo([tmp_path / "old.json"], recipe)
+    assert pooled_lofo([tmp_path / "old.json"], {**recipe, "contrast": False})["n"] == 2
 
 
 def test_a_run_with_guard_tuned_fixes_its_provenance_and_refuses_an_unbuilt_one(

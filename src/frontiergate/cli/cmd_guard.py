@@ -33,6 +33,12 @@ def build(
     seed: int = typer.Option(0, "--seed", help="Seeds the initial unit, the batch order and the scenario sample."),
     epochs: int = typer.Option(2, "--epochs", min=1),
     threads: int = typer.Option(1, "--threads", min=1, help="torch threads (1: the same result on every run)."),
+    contrast: bool = typer.Option(
+        True,
+        "--contrast/--no-contrast",
+        help="Also train on the packaged benign contrast rows (alarm words in harmless senses; hash half 0). "
+        "--no-contrast rebuilds the earlier recipe.",
+    ),
     limit_seeds: int | None = typer.Option(None, "--limit-seeds", min=2, hidden=True),
 ) -> None:
     """Fine-tune MiniLM on guard data, fit the head, record provenance and validation: `--guard tuned`."""
@@ -58,7 +64,7 @@ def build(
             f"--lofo {lofo}: no lofo_*.json files there",
             "pass the folder scripts/guard_finetune_indomain.py --out wrote its lofo_FAMILY.json files to",
         )
-    recipe = Recipe(seed=seed, epochs=epochs)
+    recipe = Recipe(seed=seed, epochs=epochs, contrast=contrast)
     if lofo_files:
         pooled_lofo(lofo_files, asdict(recipe))  # a result of another recipe is refused before minutes of tuning
     target = out or tuned_guard_dir()

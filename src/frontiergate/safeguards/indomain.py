@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -43,6 +44,10 @@ SCENARIO_WEIGHT = 1.0
 that 1,700 short scenario rows do not drown 588 moderation rows in the category heads."""
 SCENARIO_PREFIX = "scenario_"
 """Category heads for the scenario domains are named ``scenario_<domain>`` next to S, H, V, ..."""
+CONTRAST_FILE = "benign_contrast.jsonl"
+CONTRAST_DOMAIN = "benign_contrast"
+"""Benign requests that use our harmful seeds' alarm words in a harmless sense ("kill a process",
+"poisonous plants for dogs"): negatives only, so they get no category head of their own."""
 
 
 @dataclass(frozen=True)
@@ -80,6 +85,34 @@ def sample_rows(seeds: Sequence[Seed], *, rng_seed: int = 0) -> list[ScenarioRow
         if it.transforms and chosen.get((it.seed_id, it.family)) != it.transforms[0]:
             continue
         rows.append(_row(it))
+    return rows
+
+
+def contrast_rows(path: Path | None = None) -> list[ScenarioRow]:
+    """The packaged benign contrast set as guard rows (never harmful, family ``none``).
+
+    Why: every harmful seed in the library uses alarm words ("poison", "attack", "exploit") that
+    its benign twin mostly avoids, so a guard trained on seeds and twins alone learns the word and
+    blocks "how do I kill a Python process". These rows use the same words in harmless senses.
+    They are split by the seeds' hash half (``generalisation._half`` of the row id): only half
+    ``TRAIN_HALF`` is ever trained on, the other half measures over-blocking on unseen rows.
+    """
+    import json
+
+    from frontiergate.errors import DataFileError
+
+    p = path or Path(__file__).parent / "data" / CONTRAST_FILE
+    rows: list[ScenarioRow] = []
+    for n, line in enumerate(p.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            raw = json.loads(line)
+            rows.append(ScenarioRow(str(raw["text"]), False, str(raw["id"]), "none", "none", CONTRAST_DOMAIN))
+        except (ValueError, KeyError, TypeError) as exc:
+            raise DataFileError(
+                f"{p}:{n}: not a contrast row ({exc})", 'write one {"id": ..., "text": ...} object per line'
+            ) from None
     return rows
 
 

@@ -149,15 +149,11 @@ def validation_lines(provenance: GuardProvenance | None) -> list[str]:
     twins = (v.get("unseen_family_recall") or {}).get("fpr_benign_twins")
     if unseen and isinstance(twins, Mapping) and twins.get("value") is not None:
         unseen += f" (blocking {float(twins['value']):.3f} of their benign look-alikes)"
-    lines = [
-        x
-        for x in (
-            rate("moderation_f1", "moderation held-out F1"),
-            unseen,
-            rate("xstest_fpr", "XSTest false-positive rate on safe prompts"),
-        )
-        if x
-    ]
+    xstest = rate("xstest_fpr", "XSTest false-positive rate on safe prompts")
+    recall_unsafe = (v.get("xstest_fpr") or {}).get("recall_unsafe")
+    if xstest and recall_unsafe is not None:  # low over-blocking bought by under-blocking must show
+        xstest += f" (blocking {float(recall_unsafe):.3f} of its unsafe prompts)"
+    lines = [x for x in (rate("moderation_f1", "moderation held-out F1"), unseen, xstest) if x]
     if v.get("latency_ms_per_request") is not None:
         lines.append(f"latency {float(v['latency_ms_per_request']):.0f} ms per guarded request")
     if not lines:

@@ -55,6 +55,8 @@ class Recipe:
     max_len: int = 128
     logit_scale: float = 10.0
     """The unit embedding is scaled by this before the logistic unit (a cosine with room to be confident)."""
+    contrast: bool = True
+    """Also train on the benign contrast rows (``indomain.contrast_rows``, hash half 0) as negatives."""
 
 
 def tuned_guard_dir() -> Path:
@@ -158,16 +160,29 @@ def fine_tune(
 
 
 def training_rows(
-    moderation: Path | None, *, seed: int, holdout_families: Sequence[str] = (), limit_seeds: int | None = None
+    moderation: Path | None,
+    *,
+    seed: int,
+    holdout_families: Sequence[str] = (),
+    limit_seeds: int | None = None,
+    contrast: bool = False,
 ) -> dict[str, Any]:
     """The labelled rows a tuned guard is trained on, and what they are, for its provenance.
 
     Moderation: the fixed 70% split (``training.split_indices``) of the file, if one is given.
     Scenario library: rows of the training seeds (``indomain.training_seed_ids``) outside
     ``holdout_families``, weighted so that together they weigh as much as the moderation rows
-    (``indomain.SCENARIO_WEIGHT``). ``limit_seeds`` keeps the first training seeds only (tests).
+    (``indomain.SCENARIO_WEIGHT``). ``contrast`` adds the benign contrast rows of hash half
+    ``TRAIN_HALF`` to the scenario rows. ``limit_seeds`` keeps the first training seeds only (tests).
     """
-    from frontiergate.safeguards.indomain import SCENARIO_WEIGHT, sample_rows, training_seed_ids
+    from frontiergate.safeguards.generalisation import _half
+    from frontiergate.safeguards.indomain import (
+        SCENARIO_WEIGHT,
+        TRAIN_HALF,
+        contrast_rows,
+        sample_rows,
+        training_seed_ids,
+    )
     from frontiergate.safeguards.training import split_indices
     from frontiergate.safeguards.validation import load_labelled
     from frontiergate.scenarios.library import load_seeds
@@ -182,6 +197,11 @@ def training_rows(
         for r in sample_rows([s for s in seeds if s.id in keep], rng_seed=seed)
         if r.family not in set(holdout_families)
     ]
+    contrast_ids: list[str] = []
+    if contrast:
+        extra = [r for r in contrast_rows() if _half(r.seed_id) == TRAIN_HALF]
+        rows += extra
+        contrast_ids = sorted(r.seed_id for r in extra)
     mod_x: list[str] = []
     mod_y: list[bool] = []
     cats: dict[str, list[bool]] = {}
@@ -200,6 +220,8 @@ def training_rows(
         sha = hashlib.sha256(moderation.read_bytes()).hexdigest()
         datasets.append(f"{moderation.name} (70% split, seed 0; sha256 {sha[:12]})")
     datasets.append(f"frontiergate scenario library ({len(keep)} training seeds, one transform per family)")
+    if contrast_ids:
+        datasets.append(f"frontiergate benign contrast set ({len(contrast_ids)} rows, hash half {TRAIN_HALF})")
     n_mod = len(mod_x)
     w_scn = SCENARIO_WEIGHT * n_mod / len(rows) if n_mod and rows else 1.0
     data = [(t, y, 1.0) for t, y in zip(mod_x, mod_y, strict=True)] + [(r.text, r.harmful, w_scn) for r in rows]
@@ -209,6 +231,7 @@ def training_rows(
         "scenario_rows": rows,
         "datasets": datasets,
         "scenario_seed_ids": sorted(keep),
+        "contrast_row_ids": contrast_ids,
         "families": sorted({r.family for r in rows} - {"none"}),
     }
 
@@ -266,7 +289,7 @@ def build_tuned_guard(
 
     torch.set_num_threads(threads)
     started = time.time()
-    rows = training_rows(moderation, seed=recipe.seed, limit_seeds=limit_seeds)
+    rows = training_rows(moderation, seed=recipe.seed, limit_seeds=limit_seeds, contrast=recipe.contrast)
     model = fresh_encoder("minilm")
     steps = fine_tune(model, rows["data"], recipe, progress)
     tmp = out_dir.with_name(out_dir.name + ".building")
@@ -303,6 +326,7 @@ def build_tuned_guard(
             "datasets": rows["datasets"],
             "scenario_seed_ids": rows["scenario_seed_ids"],
             "families": rows["families"],
+            **({"contrast_row_ids": rows["contrast_row_ids"]} if rows["contrast_row_ids"] else {}),
         },
         "recipe": {**asdict(recipe), "threads": threads, "steps": steps, "rows": len(rows["data"])},
         "code_version": code_version,
@@ -316,7 +340,7 @@ def build_tuned_guard(
     return out_dir / HEAD_FILE
 
 
-RECIPE_KEYS = ("seed", "epochs", "batch", "lr", "max_len")
+RECIPE_KEYS = ("seed", "epochs", "batch", "lr", "max_len", "contrast")
 """What must agree between a leave-one-family-out result and a built head for the figure to be its."""
 
 
@@ -337,7 +361,8 @@ def pooled_lofo(files: Sequence[Path], recipe: Mapping[str, Any]) -> dict[str, A
             res = json.loads(f.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise DataFileError(f"cannot read leave-one-family-out result {f}: {exc}", "rerun the script") from None
-        diff = [k for k in RECIPE_KEYS if res.get(k) != recipe.get(k)]
+        # results written before the contrast rows existed trained without them
+        diff = [k for k in RECIPE_KEYS if res.get(k, False if k == "contrast" else None) != recipe.get(k)]
         if diff or res.get("encoder") != "minilm":
             raise DataFileError(
                 f"{f} was fine-tuned with another recipe ({', '.join(diff) or 'encoder'} differ)",
