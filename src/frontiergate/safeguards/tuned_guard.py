@@ -165,7 +165,7 @@ def training_rows(
     seed: int,
     holdout_families: Sequence[str] = (),
     limit_seeds: int | None = None,
-    contrast: bool = False,
+    contrast: bool,
 ) -> dict[str, Any]:
     """The labelled rows a tuned guard is trained on, and what they are, for its provenance.
 
