@@ -217,12 +217,13 @@ def main(argv: list[str] | None = None) -> int:
 def render(files: list[Path]) -> str:
     """Markdown tables of a leave-one-family-out sweep: pooled (``tuned_guard.pooled_lofo``), per
     family, and the spread of each fold's moderation F1 and XSTest FPR (eight tuned encoders)."""
-    from frontiergate.safeguards.tuned_guard import pooled_lofo
+    from frontiergate.safeguards.tuned_guard import RECIPE_KEYS, pooled_lofo
 
     runs = [json.loads(f.read_text(encoding="utf-8")) for f in files]
     if not runs:
         return "no lofo_*.json files"
-    recipe = {k: runs[0].get(k, False) for k in ("seed", "epochs", "batch", "lr", "max_len", "contrast")}
+    # results written before the contrast rows existed trained without them (as pooled_lofo reads them)
+    recipe = {k: runs[0].get(k, False if k == "contrast" else None) for k in RECIPE_KEYS}
     pooled = pooled_lofo(files, recipe)
 
     def pct(v: dict[str, Any]) -> str:
