@@ -28,7 +28,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from frontiergate.safeguards.tuned_guard import Recipe
+from frontiergate.safeguards.tuned_guard import RECIPE_KEYS, Recipe
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -217,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
 def render(files: list[Path]) -> str:
     """Markdown tables of a leave-one-family-out sweep: pooled (``tuned_guard.pooled_lofo``), per
     family, and the spread of each fold's moderation F1 and XSTest FPR (eight tuned encoders)."""
-    from frontiergate.safeguards.tuned_guard import RECIPE_KEYS, pooled_lofo
+    from frontiergate.safeguards.tuned_guard import pooled_lofo
 
     runs = [json.loads(f.read_text(encoding="utf-8")) for f in files]
     if not runs:
@@ -265,7 +265,16 @@ def render(files: list[Path]) -> str:
     return "\n".join(out)
 
 
-TUNED_ROW = "classifier, tuned encoder (moderation + seen-family scenario rows + decode)"
+TUNED_ROW = "classifier, tuned encoder"
+"""Prefix of the tuned encoder's row in the packaged table (``guard_indomain.KEPT_ROWS`` keeps it)."""
+
+
+def tuned_row_label(recipe: Recipe) -> str:
+    """The row's name says what the encoder was trained on and with which seed: one recipe's row is not
+    read as another's, and rows of several seeds show how much one tuning run varies. The seed also
+    draws which transform each (scenario seed, family) gets, so other seeds score other variants."""
+    data = "moderation + seen-family scenario rows" + (" + benign contrast rows" if recipe.contrast else "")
+    return f"{TUNED_ROW} ({data} + decode; run seed {recipe.seed}: tuning and transform draw)"
 
 
 def _write_table_row(tuned: dict[str, Any], recipe: Recipe) -> None:
@@ -281,17 +290,25 @@ def _write_table_row(tuned: dict[str, Any], recipe: Recipe) -> None:
     table = json.loads(path.read_text(encoding="utf-8"))
     held, seen = tuned["held_out_families"], tuned["seen_families_held_out_seeds"]
     row = {
-        "guard": TUNED_ROW,
+        "guard": tuned_row_label(recipe),
         "recall_unseen": held["recall"],
         "fpr_unseen": held["fpr_benign_twins"],
         "recall_seen": seen["recall"],
         "fpr_seen": seen["fpr_benign_twins"],
-        "recipe": {k: getattr(recipe, k) for k in ("seed", "epochs", "batch", "lr", "max_len")},
+        "recipe": {k: getattr(recipe, k) for k in RECIPE_KEYS},
         "code_version": _code_version(REPO),
         "measured_at": dt.date.today().isoformat(),
-        "command": "python scripts/guard_finetune_indomain.py --holdout unseen --write-figures",
+        "command": "python scripts/guard_finetune_indomain.py --holdout unseen "
+        + ("--contrast" if recipe.contrast else "--no-contrast")
+        + f" --seed {recipe.seed} --write-figures",
     }
-    table["rows"] = [r for r in table["rows"] if r.get("guard") != TUNED_ROW] + [row]
+    # the same recipe and seed replaces its row; a row from before labels named the seed is replaced too
+    table["rows"] = [
+        r
+        for r in table["rows"]
+        if r.get("guard") != row["guard"]
+        and not (str(r.get("guard", "")).startswith(TUNED_ROW) and "run seed" not in str(r.get("guard")))
+    ] + [row]
     path.write_text(json.dumps(table, indent=1) + "\n", encoding="utf-8")
 
 

@@ -1,0 +1,329 @@
+"""How far can the shipped kind of guard go on the moderation file? Three measurements of the ceiling.
+
+Issue 23 asks for moderation held-out F1 >= 0.82. Every head tried reaches about 0.77 in repeated CV
+(docs/guard-experiments.md). Before trying yet another head, this script asks what stands in the way:
+
+1. **Learning curve.** The stacked mpnet head (the shipped recipe, moderation rows only) trained on
+   nested fractions of each CV training fold, scored on the same test fold. An inverse power law
+   ``F1(n) = a - b * n**-c`` fitted to the mean curve, refitted on fold-resampled curves
+   (bootstrap over the 15 test folds), gives F1 at 840 rows (the whole dev file) and at 1,680 (the
+   whole public set), and how many labelled rows 0.82 would take on this encoder.
+2. **Threshold ceiling.** The best F1 any threshold reaches on each test fold, the threshold picked
+   on that fold itself: an optimistic bound that no honest threshold rule can beat.
+3. **Qwen fusion** (``--qwen``): the embedded Qwen2.5-Coder-0.5B-Instruct's residual stream (mean
+   over the last 256 chat-formatted tokens, one layer chosen inside each training fold by inner-CV
+   AUPRC) as one more combiner input of the stacked head; paired against the head without it.
+
+Usage:
+    python scripts/guard_ceiling.py --cache /tmp/fg/guard/cache [--qwen /tmp/fg/qprobe/cache] \\
+        --out /tmp/fg/ceiling.json
+
+mpnet embeddings are cached under ``--cache`` (about 10 minutes for the 840 rows on one core the
+first time); Qwen activations under the ``--qwen`` folder (about 1.1 s a text on two threads).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+REPO = Path(__file__).resolve().parents[1]
+FRACTIONS = (0.25, 0.4, 0.55, 0.7, 0.85, 1.0)
+TARGET = 0.82
+QWEN_LAYERS = (4, 8, 12, 16, 20)
+QWEN_MODEL = "frontiergate/qwen2.5-coder-0.5b-instruct"
+
+
+def power_law(n: NDArray[np.float64] | float, a: float, b: float, c: float) -> Any:
+    return a - b * np.power(n, -c)
+
+
+def fit_curve(n: NDArray[np.float64], f1: NDArray[np.float64]) -> tuple[float, float, float]:
+    from scipy.optimize import curve_fit
+
+    p, _ = curve_fit(
+        power_law, n, f1, p0=[0.85, 2.0, 0.5], bounds=([0.5, 0.0, 0.05], [1.0, 1e3, 2.0]), maxfev=20000
+    )
+    return float(p[0]), float(p[1]), float(p[2])
+
+
+def rows_needed(a: float, b: float, c: float, target: float = TARGET) -> float:
+    """Training rows at which the fitted curve reaches ``target``; infinite when its asymptote is below."""
+    return float("inf") if a <= target else float((b / (a - target)) ** (1.0 / c))
+
+
+def learning_curve(
+    x: NDArray[np.float64], y: NDArray[np.int64], cats: dict[str, NDArray[np.bool_]], repeats: int
+) -> dict[str, Any]:
+    from sklearn.metrics import f1_score
+    from sklearn.model_selection import StratifiedKFold
+
+    from frontiergate.safeguards.training import train_stacked_head
+
+    f1 = []
+    n_train = []
+    for rep in range(repeats):
+        for fold, (tr, te) in enumerate(StratifiedKFold(5, shuffle=True, random_state=rep).split(x, y)):
+            rng = np.random.default_rng(1000 * rep + fold)
+            pos, neg = rng.permutation(tr[y[tr] == 1]), rng.permutation(tr[y[tr] == 0])
+            row, ns = [], []
+            for f in FRACTIONS:  # nested subsets: each fraction adds rows to the previous one
+                sub = np.sort(np.concatenate([pos[: round(f * len(pos))], neg[: round(f * len(neg))]]))
+                sub_cats = {k: v[sub].tolist() for k, v in cats.items()}
+                head = train_stacked_head(x[sub], [bool(v) for v in y[sub]], sub_cats)
+                row.append(float(f1_score(y[te], head.predict_proba(x[te]) >= 0.5)))
+                ns.append(len(sub))
+            f1.append(row)
+            n_train.append(ns)
+            print(f"learning curve: repeat {rep} fold {fold}: F1 {[round(v, 3) for v in row]}", file=sys.stderr)
+    f = np.array(f1)
+    n = np.array(n_train, dtype=np.float64).mean(axis=0)
+    a, b, c = fit_curve(n, f.mean(axis=0))
+    rng = np.random.default_rng(0)
+    boot: list[tuple[float, float, float]] = []
+    for _ in range(2000):
+        idx = rng.integers(0, len(f), len(f))
+        try:
+            boot.append(fit_curve(n, f[idx].mean(axis=0)))
+        except RuntimeError:  # a resample the optimiser cannot fit is left out, and counted
+            continue
+    ba = np.array(boot)
+    need = np.array([rows_needed(*p) for p in boot])
+
+    def pct(v: Sequence[float] | NDArray[np.float64]) -> list[float]:
+        return [float(q) for q in np.percentile(np.asarray(v, dtype=np.float64), [2.5, 50, 97.5])]
+
+    return {
+        "fractions": list(FRACTIONS),
+        "n_train": n.tolist(),
+        "f1_mean": f.mean(axis=0).tolist(),
+        "f1_sd": f.std(axis=0).tolist(),
+        "test_folds": len(f),
+        "fit": {"a": a, "b": b, "c": c},
+        "f1_at_840": float(power_law(840.0, a, b, c)),
+        "f1_at_840_ci": pct([float(power_law(840.0, *p)) for p in boot]),
+        "f1_at_1680": float(power_law(1680.0, a, b, c)),
+        "f1_at_1680_ci": pct([float(power_law(1680.0, *p)) for p in boot]),
+        "asymptote_ci": pct(ba[:, 0]),
+        "rows_for_target": rows_needed(a, b, c),
+        "rows_for_target_quartiles": [float(q) for q in np.percentile(need, [25, 50, 75])],
+        "p_asymptote_below_target": float((ba[:, 0] <= TARGET).mean()),
+        "bootstrap_fits": len(boot),
+        "last_step_gain": float((f[:, -1] - f[:, -2]).mean()),
+        "last_step_higher_folds": int((f[:, -1] > f[:, -2]).sum()),
+    }
+
+
+def threshold_ceiling(
+    x: NDArray[np.float64], y: NDArray[np.int64], cats: dict[str, NDArray[np.bool_]], repeats: int
+) -> dict[str, Any]:
+    from sklearn.metrics import f1_score, precision_recall_curve
+    from sklearn.model_selection import StratifiedKFold
+
+    from frontiergate.safeguards.training import train_stacked_head
+
+    at_half, best, fpr = [], [], []
+    for rep in range(repeats):
+        for tr, te in StratifiedKFold(5, shuffle=True, random_state=rep).split(x, y):
+            head = train_stacked_head(x[tr], [bool(v) for v in y[tr]], {k: v[tr].tolist() for k, v in cats.items()})
+            p = head.predict_proba(x[te])
+            prec, rec, thr = precision_recall_curve(y[te], p)
+            f = 2 * prec * rec / np.maximum(prec + rec, 1e-12)
+            i = int(np.argmax(f[:-1]))
+            at_half.append(float(f1_score(y[te], p >= 0.5)))
+            best.append(float(f[i]))
+            neg = y[te] == 0
+            fpr.append(float(((p >= thr[i]) & neg).sum() / neg.sum()))
+    return {
+        "f1_at_0_5_mean": float(np.mean(at_half)),
+        "f1_best_threshold_mean": float(np.mean(best)),
+        "f1_best_threshold_sd": float(np.std(best)),
+        "folds_at_or_above_target": int(sum(v >= TARGET for v in best)),
+        "test_folds": len(best),
+        "fpr_at_best_threshold_mean": float(np.mean(fpr)),
+    }
+
+
+def qwen_activations(texts: list[str], cache: Path) -> NDArray[np.float32]:
+    """Per-layer mean residual activations (rows x layers x width) of the embedded Qwen, cached per text."""
+    from frontiergate.whitebox.activations import extract
+    from frontiergate.whitebox.loading import load
+
+    wb = load(QWEN_MODEL, threads=2)
+    out = []
+    for i in range(0, len(texts), 20):
+        out.append(extract(wb, texts[i : i + 20], cache, max_tokens=256).mean)
+        print(f"qwen activations: {min(i + 20, len(texts))}/{len(texts)}", file=sys.stderr)
+    return np.concatenate(out)
+
+
+def qwen_fusion(
+    x: NDArray[np.float64],
+    q: NDArray[np.float32],
+    y: NDArray[np.int64],
+    cats: dict[str, NDArray[np.bool_]],
+    repeats: int,
+) -> dict[str, Any]:
+    from scipy.stats import binomtest
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import average_precision_score, f1_score
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from frontiergate.safeguards.training import HEAD_C, MIN_CATEGORY_POSITIVES, STACK_C
+
+    def lr(c: float) -> LogisticRegression:
+        return LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+
+    def probe() -> Any:
+        return make_pipeline(StandardScaler(), lr(0.01))
+
+    def fit_predict(tr: NDArray[np.int64], te: NDArray[np.int64], with_qwen: bool) -> tuple[NDArray[np.float64], int]:
+        inner = StratifiedKFold(5, shuffle=True, random_state=1)
+        oof, test = [], []
+        for v in cats.values():  # the stacked head of training.py, written out to add one input
+            if v[tr].sum() < MIN_CATEGORY_POSITIVES:
+                continue
+            yc = v.astype(int)
+            oof.append(cross_val_predict(lr(HEAD_C), x[tr], yc[tr], cv=inner, method="predict_proba")[:, 1])
+            test.append(lr(HEAD_C).fit(x[tr], yc[tr]).predict_proba(x[te])[:, 1])
+        layer = -1
+        if with_qwen:
+            best_ap = -1.0
+            for k in QWEN_LAYERS:
+                p = cross_val_predict(probe(), q[tr, k], y[tr], cv=inner, method="predict_proba")[:, 1]
+                ap = float(average_precision_score(y[tr], p))
+                if ap > best_ap:
+                    best_ap, layer, best_oof = ap, k, p
+            oof.append(best_oof)
+            test.append(probe().fit(q[tr, layer], y[tr]).predict_proba(q[te, layer])[:, 1])
+        stack = lr(STACK_C).fit(np.array(oof).T, y[tr])
+        return stack.predict_proba(np.array(test).T)[:, 1], layer
+
+    f1 = []
+    ap = []
+    layers = []
+    pooled = {False: np.zeros(len(y)), True: np.zeros(len(y))}
+    for rep in range(repeats):
+        for tr, te in StratifiedKFold(5, shuffle=True, random_state=rep).split(x, y):
+            row_f, row_a = [], []
+            for with_qwen in (False, True):
+                p, layer = fit_predict(tr, te, with_qwen)
+                row_f.append(float(f1_score(y[te], p >= 0.5)))
+                row_a.append(float(average_precision_score(y[te], p)))
+                if rep == 0:
+                    pooled[with_qwen][te] = p
+                if with_qwen:
+                    layers.append(layer)
+            f1.append(row_f)
+            ap.append(row_a)
+            print(f"qwen fusion: repeat {rep}: F1 {[round(v, 3) for v in row_f]}", file=sys.stderr)
+    fa, aa = np.array(f1), np.array(ap)
+    right0 = (pooled[False] >= 0.5) == y
+    right1 = (pooled[True] >= 0.5) == y
+    only0, only1 = int((right0 & ~right1).sum()), int((~right0 & right1).sum())
+    return {
+        "f1_mean": fa.mean(axis=0).tolist(),
+        "f1_sd": fa.std(axis=0).tolist(),
+        "auprc_mean": aa.mean(axis=0).tolist(),
+        "f1_higher_with_qwen": int((fa[:, 1] > fa[:, 0]).sum()),
+        "auprc_higher_with_qwen": int((aa[:, 1] > aa[:, 0]).sum()),
+        "test_folds": len(fa),
+        "layers_chosen": layers,
+        "pooled_f1_repeat0": [float(f1_score(y, pooled[k] >= 0.5)) for k in (False, True)],
+        "mcnemar_only_without_right": only0,
+        "mcnemar_only_with_right": only1,
+        "mcnemar_p": float(binomtest(only0, only0 + only1).pvalue) if only0 + only1 else 1.0,
+    }
+
+
+def render(res: dict[str, Any]) -> str:
+    lc = res["learning_curve"]
+    quartiles = ", ".join(f"{v:.0f}" for v in lc["rows_for_target_quartiles"])
+    lines = [
+        "| training rows (mean) | " + " | ".join(f"{v:.0f}" for v in lc["n_train"]) + " |",
+        "|---" * (len(lc["n_train"]) + 1) + "|",
+        f"| CV F1 mean over {lc['test_folds']} test folds | " + " | ".join(f"{v:.3f}" for v in lc["f1_mean"]) + " |",
+        "| sd | " + " | ".join(f"{v:.3f}" for v in lc["f1_sd"]) + " |",
+        "",
+        f"Fit F1(n) = {lc['fit']['a']:.3f} - {lc['fit']['b']:.3f} n^-{lc['fit']['c']:.3f}: F1 at 840 rows "
+        f"{lc['f1_at_840']:.3f} [{lc['f1_at_840_ci'][0]:.3f}, {lc['f1_at_840_ci'][2]:.3f}], at 1,680 "
+        f"{lc['f1_at_1680']:.3f} [{lc['f1_at_1680_ci'][0]:.3f}, {lc['f1_at_1680_ci'][2]:.3f}]; F1 {TARGET} "
+        f"at {lc['rows_for_target']:.0f} rows (bootstrap quartiles {quartiles}); "
+        f"asymptote below {TARGET} in {lc['p_asymptote_below_target']:.0%} of {lc['bootstrap_fits']} fold resamples. "
+        f"The last step ({lc['n_train'][-2]:.0f} -> {lc['n_train'][-1]:.0f} rows) adds {lc['last_step_gain']:+.3f} F1 "
+        f"(higher in {lc['last_step_higher_folds']}/{lc['test_folds']} folds).",
+    ]
+    tc = res["threshold_ceiling"]
+    lines += [
+        "",
+        f"Threshold ceiling: F1 at 0.5 {tc['f1_at_0_5_mean']:.3f}; the best threshold on each test fold itself "
+        f"{tc['f1_best_threshold_mean']:.3f} (sd {tc['f1_best_threshold_sd']:.3f}), at or above {TARGET} in "
+        f"{tc['folds_at_or_above_target']}/{tc['test_folds']} folds, FPR there {tc['fpr_at_best_threshold_mean']:.3f}.",
+    ]
+    if "qwen_fusion" in res:
+        qf = res["qwen_fusion"]
+        folds = qf["test_folds"]
+        f1, auprc, pooled = qf["f1_mean"], qf["auprc_mean"], qf["pooled_f1_repeat0"]
+        lines += [
+            "",
+            f"Qwen fusion: CV F1 {f1[0]:.3f} -> {f1[1]:.3f} (higher in {qf['f1_higher_with_qwen']}/{folds} folds), "
+            f"AUPRC {auprc[0]:.3f} -> {auprc[1]:.3f} (higher in {qf['auprc_higher_with_qwen']}/{folds}); "
+            f"pooled repeat-0 F1 {pooled[0]:.3f} -> {pooled[1]:.3f}, McNemar {qf['mcnemar_only_without_right']} vs "
+            f"{qf['mcnemar_only_with_right']}, p = {qf['mcnemar_p']:.2g}; "
+            f"layers chosen {sorted(set(qf['layers_chosen']))}.",
+        ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description="Learning curve, threshold ceiling and Qwen fusion of the stacked mpnet head."
+    )
+    ap.add_argument(
+        "--moderation", type=Path, default=REPO.parent / "shared/data/moderation/openai_moderation_dev.jsonl"
+    )
+    ap.add_argument("--cache", type=Path, default=None, help="folder caching mpnet embeddings between runs")
+    ap.add_argument("--qwen", type=Path, default=None, help="folder caching Qwen activations; adds the fusion test")
+    ap.add_argument("--repeats", type=int, default=3, help="repeats of stratified 5-fold CV (seeds 0..)")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args(argv)
+
+    from frontiergate.ml.encoders import get_encoder
+    from frontiergate.safeguards.embedding_cache import EmbeddingCache
+    from frontiergate.safeguards.training import HEAD_ENCODER
+    from frontiergate.safeguards.validation import load_labelled
+
+    mod = load_labelled(args.moderation)
+    encoder = get_encoder(HEAD_ENCODER)
+    embed = EmbeddingCache(args.cache, encoder.name, encoder.embed).embed if args.cache else encoder.embed
+    x = np.asarray(embed(mod.texts), dtype=np.float64)
+    y = np.asarray(mod.labels, dtype=np.int64)
+    cats = {k: np.asarray(v, dtype=bool) for k, v in mod.categories.items()}
+    res: dict[str, Any] = {
+        "moderation": str(args.moderation),
+        "n": len(y),
+        "encoder": encoder.name,
+        "repeats": args.repeats,
+        "learning_curve": learning_curve(x, y, cats, args.repeats),
+        "threshold_ceiling": threshold_ceiling(x, y, cats, args.repeats),
+    }
+    if args.qwen is not None:
+        q = qwen_activations(mod.texts, args.qwen).astype(np.float64)
+        res["qwen_fusion"] = qwen_fusion(x, q, y, cats, args.repeats)
+    print(render(res))
+    if args.out:
+        args.out.write_text(json.dumps(res, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
