@@ -59,6 +59,15 @@ def test_head_file_forms(tmp_path: Path) -> None:
     assert validation_lines(head_provenance(low)) == [
         "XSTest false-positive rate on safe prompts 0.080 [0.050, 0.120], n=250 (blocking 0.360 of its unsafe prompts)"
     ]
+    # a fine-tuned guard's unseen-family figure comes from one tuning run, and its citation says so
+    tuned = tmp_path / "tuned.json"
+    tuned.write_text(json.dumps({"name": "h5", "trained_on": {"datasets": ["moderation"]}, "validation": {
+        "unseen_family_recall": {"value": 0.889, "ci": [0.836, 0.927], "n": 704, "tuning_runs": 1, "tuning_seed": 0,
+                                 "fpr_benign_twins": {"value": 0.024, "ci": [0.01, 0.056], "n": 704}}}}))
+    assert validation_lines(head_provenance(tuned)) == [
+        "recall on attack families it never saw 0.889 [0.836, 0.927], n=704 (blocking 0.024 of their benign "
+        "look-alikes), from one tuning run (seed 0) of its recipe"
+    ]
     bare = tmp_path / "bare.json"
     bare.write_text(json.dumps({"name": "h3"}))
     assert head_provenance(bare).recorded is False

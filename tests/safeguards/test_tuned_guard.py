@@ -141,6 +141,7 @@ def test_pooled_lofo_counts_blocks_at_the_threshold_and_refuses_other_recipes(tm
     assert (pooled["n"], round(pooled["value"], 3)) == (3, round(2 / 3, 3))  # 0.9 and 0.5 blocked, 0.4 not
     assert pooled["fpr_benign_twins"]["n"] == 3 and round(pooled["fpr_benign_twins"]["value"], 3) == round(1 / 3, 3)
     assert pooled["families"] == ["encoding", "roleplay"]
+    assert (pooled["tuning_runs"], pooled["tuning_seed"]) == (1, TINY.seed)  # cited as one run, not the recipe's spread
     other = _lofo_file(tmp_path / "c.json", "persuasion", [0.9], [True], epochs=5)
     with pytest.raises(DataFileError, match="another recipe"):
         pooled_lofo([a, other], recipe)

@@ -146,9 +146,12 @@ def validation_lines(provenance: GuardProvenance | None) -> list[str]:
         return f"{label} {float(r['value']):.3f}{span}{n}"
 
     unseen = rate("unseen_family_recall", "recall on attack families it never saw")
-    twins = (v.get("unseen_family_recall") or {}).get("fpr_benign_twins")
+    lofo = v.get("unseen_family_recall") or {}
+    twins = lofo.get("fpr_benign_twins")
     if unseen and isinstance(twins, Mapping) and twins.get("value") is not None:
         unseen += f" (blocking {float(twins['value']):.3f} of their benign look-alikes)"
+    if unseen and lofo.get("tuning_runs") == 1:  # the interval does not cover run-to-run spread
+        unseen += f", from one tuning run (seed {lofo.get('tuning_seed')}) of its recipe"
     xstest = rate("xstest_fpr", "XSTest false-positive rate on safe prompts")
     recall_unsafe = (v.get("xstest_fpr") or {}).get("recall_unsafe")
     if xstest and recall_unsafe is not None:  # low over-blocking bought by under-blocking must show

@@ -384,6 +384,10 @@ def pooled_lofo(files: Sequence[Path], recipe: Mapping[str, Any]) -> dict[str, A
         "fpr_benign_twins": {"value": fp["value"], "ci": fp["ci"], "n": fp["n"]},
         "families": sorted(families),
         "by_family": res["by_family"],
+        # one tuning run per family: the interval covers the scenario seeds, not how much another run
+        # of the same recipe would differ (docs/guard-experiments.md, session 10), so citations say so
+        "tuning_runs": 1,
+        "tuning_seed": recipe.get("seed"),
         "method": "leave-one-family-out with the encoder fine-tuned without the family, held-out seeds "
         "(hash half 1), seed-clustered 95% CI",
     }
