@@ -64,10 +64,17 @@ def test_learning_curve_and_threshold_ceiling_on_separable_data(ceiling: ModuleT
     assert lc["test_folds"] == 5
     assert lc["n_train"] == sorted(lc["n_train"]) and lc["n_train"][-1] == pytest.approx(144)
     assert lc["f1_mean"][-1] > 0.8
+    oof = lc.pop("_oof_full")
+    assert set(oof.tolist()) <= {0, 1}, "every row gets exactly one out-of-fold decision"
+    errors = ceiling.error_profile(oof, y, cats, ["word " * (i % 120) for i in range(180)])
+    assert errors["tp"] + errors["fn"] == 60 and errors["fp"] + errors["tn"] == 120
+    assert errors["categories"]["A"]["n"] == 30 and errors["categories"]["A"]["n_alone"] == 30
+    assert sum(b["n"] for b in errors["by_length"]) == 180
     tc = ceiling.threshold_ceiling(x, y, cats, repeats=1)
     # the best threshold on the test fold can only match or beat the fixed 0.5
     assert tc["f1_best_threshold_mean"] >= tc["f1_at_0_5_mean"] - 1e-9
-    assert "Threshold ceiling" in ceiling.render({"learning_curve": lc, "threshold_ceiling": tc})
+    text = ceiling.render({"learning_curve": lc, "threshold_ceiling": tc, "errors": errors})
+    assert "Threshold ceiling" in text and "Recall by category: A" in text
 
 
 def test_tuned_row_names_its_recipe_and_replaces_any_older_tuned_row(
