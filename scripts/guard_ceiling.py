@@ -216,35 +216,28 @@ def qwen_fusion(
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from frontiergate.safeguards.training import HEAD_C, MIN_CATEGORY_POSITIVES, STACK_C
-
-    def lr(c: float) -> LogisticRegression:
-        return LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
+    from frontiergate.safeguards.training import STACK_C, category_heads, train_stacked_head
 
     def probe() -> Any:
-        return make_pipeline(StandardScaler(), lr(0.01))
+        return make_pipeline(StandardScaler(), LogisticRegression(C=0.01, max_iter=5000, class_weight="balanced"))
 
     def fit_predict(tr: NDArray[np.int64], te: NDArray[np.int64], with_qwen: bool) -> tuple[NDArray[np.float64], int]:
+        cats_tr = {k: v[tr].tolist() for k, v in cats.items()}
+        if not with_qwen:  # the shipped recipe, unchanged
+            return train_stacked_head(x[tr], [bool(v) for v in y[tr]], cats_tr).predict_proba(x[te]), -1
+        _, coefs, intercepts, oof = category_heads(x[tr], cats_tr)
+        test = 1.0 / (1.0 + np.exp(-(x[te] @ coefs.T + intercepts)))
         inner = StratifiedKFold(5, shuffle=True, random_state=1)
-        oof, test = [], []
-        for v in cats.values():  # the stacked head of training.py, written out to add one input
-            if v[tr].sum() < MIN_CATEGORY_POSITIVES:
-                continue
-            yc = v.astype(int)
-            oof.append(cross_val_predict(lr(HEAD_C), x[tr], yc[tr], cv=inner, method="predict_proba")[:, 1])
-            test.append(lr(HEAD_C).fit(x[tr], yc[tr]).predict_proba(x[te])[:, 1])
-        layer = -1
-        if with_qwen:
-            best_ap = -1.0
-            for k in QWEN_LAYERS:
-                p = cross_val_predict(probe(), q[tr, k], y[tr], cv=inner, method="predict_proba")[:, 1]
-                ap = float(average_precision_score(y[tr], p))
-                if ap > best_ap:
-                    best_ap, layer, best_oof = ap, k, p
-            oof.append(best_oof)
-            test.append(probe().fit(q[tr, layer], y[tr]).predict_proba(q[te, layer])[:, 1])
-        stack = lr(STACK_C).fit(np.array(oof).T, y[tr])
-        return stack.predict_proba(np.array(test).T)[:, 1], layer
+        best_ap, layer, best_oof = -1.0, -1, np.zeros(len(tr))
+        for k in QWEN_LAYERS:  # the layer is chosen inside the training fold, by inner-CV AUPRC
+            p = cross_val_predict(probe(), q[tr, k], y[tr], cv=inner, method="predict_proba")[:, 1]
+            ap = float(average_precision_score(y[tr], p))
+            if ap > best_ap:
+                best_ap, layer, best_oof = ap, k, p
+        q_test = probe().fit(q[tr, layer], y[tr]).predict_proba(q[te, layer])[:, 1]
+        stack = LogisticRegression(C=STACK_C, max_iter=5000, class_weight="balanced")
+        stack.fit(np.column_stack([oof, best_oof]), y[tr])
+        return stack.predict_proba(np.column_stack([test, q_test]))[:, 1], layer
 
     f1 = []
     ap = []

@@ -73,31 +73,55 @@ def train_stacked_head(
     safe/unsafe file has none).
     """
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import StratifiedKFold, cross_val_predict
 
     xa = np.asarray(x, dtype=np.float64)
     ya = np.asarray(y, dtype=int)
-    names = [k for k, v in categories.items() if sum(bool(b) for b in v) >= MIN_CATEGORY_POSITIVES]
-    if len(names) < 2:
+    if len(headed_categories(categories)) < 2:
         return train_head(xa, y, c=c, meta=meta)
+    names, coefs, intercepts, oof = category_heads(xa, categories, c=c)
+    stack = LogisticRegression(C=STACK_C, max_iter=5000, class_weight="balanced").fit(oof, ya)
+    return StackedHead(
+        names,
+        coefs,
+        intercepts,
+        stack.coef_[0],
+        float(stack.intercept_[0]),
+        0.5,
+        {**(meta or {}), "stack_C": STACK_C, "min_category_positives": MIN_CATEGORY_POSITIVES},
+    )
+
+
+def headed_categories(categories: Mapping[str, Sequence[bool]]) -> list[str]:
+    """The categories with enough positives (``MIN_CATEGORY_POSITIVES``) to get a head of their own."""
+    return [k for k, v in categories.items() if sum(bool(b) for b in v) >= MIN_CATEGORY_POSITIVES]
+
+
+def category_heads(
+    x: NDArray[np.float64], categories: Mapping[str, Sequence[bool]], *, c: float = HEAD_C
+) -> tuple[list[str], NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """The stacked head's first layer: one class-balanced logistic head per category with at least
+    ``MIN_CATEGORY_POSITIVES`` positives, as (names, coefficients, intercepts, out-of-fold
+    probabilities with one column per head). The combiner is fitted on the out-of-fold columns, never
+    on in-sample ones; kept apart so that experiments can add a column (scripts/guard_ceiling.py)."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    names = headed_categories(categories)
     inner = StratifiedKFold(STACK_FOLDS, shuffle=True, random_state=1)
     coefs, intercepts, oof = [], [], []
     for name in names:
         yc = np.asarray(categories[name], dtype=int)
         clf = LogisticRegression(C=c, max_iter=5000, class_weight="balanced")
-        oof.append(cross_val_predict(clf, xa, yc, cv=inner, method="predict_proba")[:, 1])
-        clf.fit(xa, yc)
+        oof.append(cross_val_predict(clf, x, yc, cv=inner, method="predict_proba")[:, 1])
+        clf.fit(x, yc)
         coefs.append(clf.coef_[0])
         intercepts.append(float(clf.intercept_[0]))
-    stack = LogisticRegression(C=STACK_C, max_iter=5000, class_weight="balanced").fit(np.array(oof).T, ya)
-    return StackedHead(
+    width = x.shape[1]
+    return (
         names,
-        np.array(coefs),
-        np.array(intercepts),
-        stack.coef_[0],
-        float(stack.intercept_[0]),
-        0.5,
-        {**(meta or {}), "stack_C": STACK_C, "min_category_positives": MIN_CATEGORY_POSITIVES},
+        np.array(coefs).reshape(len(names), width),
+        np.array(intercepts, dtype=np.float64),
+        np.array(oof).T.reshape(x.shape[0], len(names)),
     )
 
 
