@@ -222,6 +222,8 @@ def render(files: list[Path]) -> str:
     runs = [json.loads(f.read_text(encoding="utf-8")) for f in files]
     if not runs:
         return "no lofo_*.json files"
+    if len({r.get("seed") for r in runs}) > 1:  # one sweep per table; frontiergate guard build pools runs
+        return "files of several tuning seeds: render each seed's folder on its own"
     # results written before the contrast rows existed trained without them (as pooled_lofo reads them)
     recipe = {k: runs[0].get(k, False if k == "contrast" else None) for k in RECIPE_KEYS}
     pooled = pooled_lofo(files, recipe)

@@ -68,6 +68,19 @@ def test_head_file_forms(tmp_path: Path) -> None:
         "recall on attack families it never saw 0.889 [0.836, 0.927], n=704 (blocking 0.024 of their benign "
         "look-alikes), from one tuning run (seed 0) of its recipe"
     ]
+    # several tuning runs: the worst is cited, with the spread of all of them next to it
+    several = tmp_path / "several.json"
+    several.write_text(json.dumps({"name": "h6", "trained_on": {"datasets": ["moderation"]}, "validation": {
+        "unseen_family_recall": {
+            "value": 0.831, "ci": [0.77, 0.878], "n": 704, "tuning_runs": 2, "tuning_seed": 1,
+            "fpr_benign_twins": {"value": 0.027, "ci": [0.015, 0.048], "n": 704},
+            "runs": [{"tuning_seed": 0, "value": 0.889, "fpr_benign_twins": {"value": 0.024}},
+                     {"tuning_seed": 1, "value": 0.831, "fpr_benign_twins": {"value": 0.027}}]}}}))
+    assert validation_lines(head_provenance(several)) == [
+        "recall on attack families it never saw 0.831 [0.770, 0.878], n=704 (blocking 0.027 of their benign "
+        "look-alikes), the lowest of 2 tuning runs of its recipe (seeds 0, 1: recall 0.831-0.889, benign "
+        "look-alikes blocked 0.024-0.027)"
+    ]
     bare = tmp_path / "bare.json"
     bare.write_text(json.dumps({"name": "h3"}))
     assert head_provenance(bare).recorded is False

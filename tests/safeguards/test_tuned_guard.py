@@ -156,6 +156,49 @@ def test_pooled_lofo_counts_blocks_at_the_threshold_and_refuses_other_recipes(tm
     assert pooled_lofo([tmp_path / "old.json"], {**recipe, "contrast": False})["n"] == 2
 
 
+def test_pooled_lofo_over_several_tuning_runs_cites_the_worst_run_and_lists_them_all(tmp_path: Path) -> None:
+    recipe = {k: getattr(TINY, k) for k in RECIPE_KEYS}
+    other_seed = TINY.seed + 1
+    # the build's own run recalls 1 of 2; a second run of the recipe recalls 2 of 2 with more false positives
+    own = _lofo_file(tmp_path / "own.json", "encoding", [0.9, 0.1, 0.2, 0.1], [True, False, True, False])
+    lucky = _lofo_file(tmp_path / "lucky.json", "encoding", [0.9, 0.7, 0.8, 0.1], [True, False, True, False],
+                       seed=other_seed)
+    pooled = pooled_lofo([lucky, own], recipe)
+    assert (pooled["value"], pooled["tuning_seed"], pooled["tuning_runs"]) == (0.5, TINY.seed, 2)
+    assert [r["tuning_seed"] for r in pooled["runs"]] == [TINY.seed, other_seed]
+    assert [r["value"] for r in pooled["runs"]] == [0.5, 1.0]
+    # a better run can never be cited over a worse one, whichever is the build's: here the build's is the better
+    worse = _lofo_file(tmp_path / "worse.json", "encoding", [0.1, 0.1, 0.1, 0.1], [True, False, True, False],
+                       seed=other_seed)
+    cited = pooled_lofo([own, worse], recipe)
+    assert (cited["value"], cited["tuning_seed"]) == (0.0, other_seed)
+    # equal recall: the run blocking more benign look-alikes is the one cited
+    tie = _lofo_file(tmp_path / "tie.json", "encoding", [0.9, 0.9, 0.2, 0.9], [True, False, True, False],
+                     seed=other_seed)
+    assert pooled_lofo([own, tie], recipe)["tuning_seed"] == other_seed
+    # runs of other seeds alone are not this guard's figure, and runs must hold out the same families
+    with pytest.raises(DataFileError, match="build's seed"):
+        pooled_lofo([lucky], recipe)
+    extra = _lofo_file(tmp_path / "extra.json", "roleplay", [0.9], [True], seed=other_seed)
+    with pytest.raises(DataFileError, match="different families"):
+        pooled_lofo([own, lucky, extra], recipe)
+    # another recipe is refused whatever its seed
+    with pytest.raises(DataFileError, match="another recipe"):
+        pooled_lofo([own, _lofo_file(tmp_path / "e.json", "encoding", [0.9], [True], seed=other_seed, epochs=5)],
+                    recipe)
+
+
+def test_guard_build_takes_several_lofo_folders_and_refuses_one_of_another_recipe_before_tuning(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    good, bad = tmp_path / "seed0", tmp_path / "seed1"
+    good.mkdir(), bad.mkdir()
+    _lofo_file(good / "lofo_encoding.json", "encoding", [0.9], [True], seed=0, epochs=Recipe().epochs)
+    _lofo_file(bad / "lofo_encoding.json", "encoding", [0.9], [True], seed=1, epochs=5)
+    assert _cli("guard", "build", "--lofo", str(good), "--lofo", str(bad), "--out", str(tmp_path / "never")) == 2
+    assert "another recipe" in capsys.readouterr().err and not (tmp_path / "never").exists()
+
+
 def test_a_run_with_guard_tuned_fixes_its_provenance_and_refuses_an_unbuilt_one(
     built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

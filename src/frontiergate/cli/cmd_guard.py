@@ -22,11 +22,12 @@ def build(
     xstest: Path | None = typer.Option(
         None, "--xstest", help="XSTest prompts CSV: measure over-blocking on its safe prompts into the head."
     ),
-    lofo: Path | None = typer.Option(
+    lofo: list[Path] | None = typer.Option(
         None,
         "--lofo",
         help="Folder of leave-one-family-out results of scripts/guard_finetune_indomain.py (lofo_*.json, one "
-        "per family, same recipe): their pooled unseen-family recall is recorded in the head.",
+        "per family, same recipe): their pooled unseen-family recall is recorded in the head. Repeat it with "
+        "the sweeps of other --seed values: the run with the lowest recall is the one cited.",
     ),
     out: Path | None = typer.Option(None, "--out", help="Where to write it (default: FRONTIERGATE_TUNED_GUARD "
                                     "or ~/.cache/frontiergate/guards/minilm-tuned)."),
@@ -58,12 +59,15 @@ def build(
     for p, flag in [(moderation, "--moderation"), (xstest, "--xstest")]:
         if p is not None and not p.is_file():
             raise FrontiergateError(f"{flag} {p}: no such file", f"pass an existing file to {flag}, or leave it out")
-    lofo_files = sorted(lofo.glob("lofo_*.json")) if lofo is not None and lofo.is_dir() else []
-    if lofo is not None and not lofo_files:
-        raise FrontiergateError(
-            f"--lofo {lofo}: no lofo_*.json files there",
-            "pass the folder scripts/guard_finetune_indomain.py --out wrote its lofo_FAMILY.json files to",
-        )
+    lofo_files: list[Path] = []
+    for folder in lofo or []:
+        found = sorted(folder.glob("lofo_*.json")) if folder.is_dir() else []
+        if not found:
+            raise FrontiergateError(
+                f"--lofo {folder}: no lofo_*.json files there",
+                "pass the folder scripts/guard_finetune_indomain.py --out wrote its lofo_FAMILY.json files to",
+            )
+        lofo_files += found
     recipe = Recipe(seed=seed, epochs=epochs, contrast=contrast)
     if lofo_files:
         pooled_lofo(lofo_files, asdict(recipe))  # a result of another recipe is refused before minutes of tuning

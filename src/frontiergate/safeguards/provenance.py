@@ -130,6 +130,22 @@ def held_out_seeds(provenance: GuardProvenance | None, seed_ids: set[str]) -> tu
     return {s for s in seed_ids if s not in trained}, {s for s in seed_ids if s in trained}
 
 
+def _runs_spread(lofo: Mapping[str, Any]) -> str:
+    """How the cited run sits among several tuning runs of one recipe: the cited one is the worst."""
+    runs = [r for r in lofo.get("runs") or () if isinstance(r, Mapping)]
+    seeds = ", ".join(str(r.get("tuning_seed")) for r in runs)
+    text = f"the lowest of {lofo['tuning_runs']} tuning runs of its recipe"
+    recalls = [float(r["value"]) for r in runs if r.get("value") is not None]
+    twins = [float(r["fpr_benign_twins"]["value"]) for r in runs
+             if isinstance(r.get("fpr_benign_twins"), Mapping) and r["fpr_benign_twins"].get("value") is not None]
+    if not recalls:
+        return text
+    spread = f"seeds {seeds}: recall {min(recalls):.3f}-{max(recalls):.3f}"
+    if twins:
+        spread += f", benign look-alikes blocked {min(twins):.3f}-{max(twins):.3f}"
+    return f"{text} ({spread})"
+
+
 def validation_lines(provenance: GuardProvenance | None) -> list[str]:
     """The offline validation figures a report cites, one plain sentence each (none measured: say so)."""
     if provenance is None:
@@ -152,6 +168,8 @@ def validation_lines(provenance: GuardProvenance | None) -> list[str]:
         unseen += f" (blocking {float(twins['value']):.3f} of their benign look-alikes)"
     if unseen and lofo.get("tuning_runs") == 1:  # the interval does not cover run-to-run spread
         unseen += f", from one tuning run (seed {lofo.get('tuning_seed')}) of its recipe"
+    elif unseen and isinstance(lofo.get("tuning_runs"), int) and lofo["tuning_runs"] > 1:
+        unseen += ", " + _runs_spread(lofo)
     xstest = rate("xstest_fpr", "XSTest false-positive rate on safe prompts")
     recall_unsafe = (v.get("xstest_fpr") or {}).get("recall_unsafe")
     if xstest and recall_unsafe is not None:  # low over-blocking bought by under-blocking must show

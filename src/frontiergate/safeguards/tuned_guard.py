@@ -344,36 +344,21 @@ RECIPE_KEYS = ("seed", "epochs", "batch", "lr", "max_len", "contrast")
 """What must agree between a leave-one-family-out result and a built head for the figure to be its."""
 
 
-def pooled_lofo(files: Sequence[Path], recipe: Mapping[str, Any]) -> dict[str, Any]:
-    """Unseen-family recall and benign-twin false positives pooled over leave-one-family-out runs
-    of ``scripts/guard_finetune_indomain.py --holdout FAMILY`` (one JSON per family).
-
-    Each file must have fine-tuned with ``recipe`` (seed, epochs, batch, lr, max length): a figure
-    measured on another recipe is not this guard's. Blocks are the tuned head's decisions at its
-    threshold (0.5) on the held-out family's rows of the held-out seeds."""
+def _lofo_run(results: Sequence[tuple[Path, Mapping[str, Any]]]) -> dict[str, Any]:
+    """One tuning run's leave-one-family-out figure: its families' held-out rows pooled."""
     from frontiergate.safeguards.indomain import ScenarioRow, score_rows
 
     rows: list[ScenarioRow] = []
     blocked: list[bool] = []
     families: list[str] = []
-    for f in files:
-        try:
-            res = json.loads(f.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise DataFileError(f"cannot read leave-one-family-out result {f}: {exc}", "rerun the script") from None
-        # results written before the contrast rows existed trained without them
-        diff = [k for k in RECIPE_KEYS if res.get(k, False if k == "contrast" else None) != recipe.get(k)]
-        if diff or res.get("encoder") != "minilm":
-            raise DataFileError(
-                f"{f} was fine-tuned with another recipe ({', '.join(diff) or 'encoder'} differ)",
-                "rerun scripts/guard_finetune_indomain.py with the build's --seed/--epochs, or build with its recipe",
-            )
+    for _, res in results:
         families.extend(res["holdout"])
         for r, sc in zip(res["held_rows"], res["held_scores_tuned"], strict=True):
             rows.append(ScenarioRow("", bool(r["harmful"]), r["seed"], r["family"], "", ""))
             blocked.append(float(sc) >= 0.5)
     if len(set(families)) != len(families):
-        raise DataFileError("a family is held out in more than one result file", "pass one file per family")
+        raise DataFileError("a family is held out in more than one result file of one tuning run",
+                            "pass one file per family and tuning seed")
     res = score_rows(rows, blocked)
     rc, fp = res["recall"], res["fpr_benign_twins"]
     return {
@@ -384,12 +369,63 @@ def pooled_lofo(files: Sequence[Path], recipe: Mapping[str, Any]) -> dict[str, A
         "fpr_benign_twins": {"value": fp["value"], "ci": fp["ci"], "n": fp["n"]},
         "families": sorted(families),
         "by_family": res["by_family"],
-        # one tuning run per family: the interval covers the scenario seeds, not how much another run
-        # of the same recipe would differ (docs/guard-experiments.md, session 10), so citations say so
-        "tuning_runs": 1,
-        "tuning_seed": recipe.get("seed"),
+    }
+
+
+def pooled_lofo(files: Sequence[Path], recipe: Mapping[str, Any]) -> dict[str, Any]:
+    """Unseen-family recall and benign-twin false positives pooled over leave-one-family-out runs
+    of ``scripts/guard_finetune_indomain.py --holdout FAMILY`` (one JSON per family and tuning seed).
+
+    Each file must have fine-tuned with ``recipe`` apart from the seed (epochs, batch, lr, max length,
+    contrast rows): a figure measured on another recipe is not this guard's. Blocks are the tuned
+    head's decisions at its threshold (0.5) on the held-out family's rows of the held-out seeds.
+
+    Files of several tuning seeds are several runs of the recipe. Two runs differ by as much as the
+    targets' margins (docs/guard-experiments.md, session 10), and the seed-clustered interval of one
+    run does not cover that, so the figure cited is the run with the lowest recall, never the best
+    run or an average that hides a bad one; every run is listed next to it. The build's own seed must
+    be among the runs, so the guard in use is always one of the runs measured."""
+    by_seed: dict[Any, list[tuple[Path, Mapping[str, Any]]]] = {}
+    for f in files:
+        try:
+            res = json.loads(f.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise DataFileError(f"cannot read leave-one-family-out result {f}: {exc}", "rerun the script") from None
+        # results written before the contrast rows existed trained without them
+        diff = [k for k in RECIPE_KEYS if k != "seed"
+                and res.get(k, False if k == "contrast" else None) != recipe.get(k)]
+        if diff or res.get("encoder") != "minilm":
+            raise DataFileError(
+                f"{f} was fine-tuned with another recipe ({', '.join(diff) or 'encoder'} differ)",
+                "rerun scripts/guard_finetune_indomain.py with the build's --epochs and --contrast, "
+                "or build with its recipe",
+            )
+        by_seed.setdefault(res.get("seed"), []).append((f, res))
+    if recipe.get("seed") not in by_seed:
+        raise DataFileError(
+            f"no leave-one-family-out result was tuned with the build's seed {recipe.get('seed')} "
+            f"(seeds given: {', '.join(str(s) for s in sorted(by_seed, key=str))})",
+            "add the folder of a sweep run with the build's --seed",
+        )
+    runs = {seed: _lofo_run(results) for seed, results in by_seed.items()}
+    fams = {tuple(r["families"]) for r in runs.values()}
+    if len(fams) > 1:
+        raise DataFileError("the tuning runs held out different families, so their figures do not compare",
+                            "pass, for every tuning seed, one result file per family of the same set")
+    seed, cited = min(runs.items(), key=lambda kv: (kv[1]["value"], -kv[1]["fpr_benign_twins"]["value"]))
+    return {
+        **cited,
+        # the interval covers the scenario seeds of one run, not how much another run would differ
+        "tuning_runs": len(runs),
+        "tuning_seed": seed,
+        "runs": [
+            {"tuning_seed": s, "value": r["value"], "ci": r["ci"], "n": r["n"],
+             "fpr_benign_twins": r["fpr_benign_twins"]}
+            for s, r in sorted(runs.items(), key=lambda kv: str(kv[0]))
+        ],
         "method": "leave-one-family-out with the encoder fine-tuned without the family, held-out seeds "
-        "(hash half 1), seed-clustered 95% CI",
+        "(hash half 1), seed-clustered 95% CI"
+        + (f"; the lowest recall of {len(runs)} tuning runs of the recipe" if len(runs) > 1 else ""),
     }
 
 
