@@ -1,7 +1,8 @@
 """How far can the shipped kind of guard go on the moderation file? Three measurements of the ceiling.
 
 Issue 23 asks for moderation held-out F1 >= 0.82. Every head tried reaches about 0.77 in repeated CV
-(docs/guard-experiments.md). Before trying yet another head, this script asks what stands in the way:
+(docs/guard-experiments.md). Before trying yet another head, this script asks what stands in the way
+(``--fusion-only`` runs only 3 and 4):
 
 1. **Learning curve.** The stacked mpnet head (the shipped recipe, moderation rows only) trained on
    nested fractions of each CV training fold, scored on the same test fold. An inverse power law
@@ -13,6 +14,11 @@ Issue 23 asks for moderation held-out F1 >= 0.82. Every head tried reaches about
 3. **Qwen fusion** (``--qwen``): the embedded Qwen2.5-Coder-0.5B-Instruct's residual stream (mean
    over the last 256 chat-formatted tokens, one layer chosen inside each training fold by inner-CV
    AUPRC) as one more combiner input of the stacked head; paired against the head without it.
+
+4. **Pretrained signals** (``--signals FILE``): scores of small classifiers that ship their weights in
+   their PyPI package (profanity, hate-speech and NSFW models), each and all together as extra combiner
+   inputs, paired against the head without them. Every fusion is also scored on the fixed 30% split
+   that ``frontiergate validate guard`` reports (the issue's yardstick).
 
 Usage:
     python scripts/guard_ceiling.py --cache /tmp/fg/guard/cache [--qwen /tmp/fg/qprobe/cache] \\
@@ -27,7 +33,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -202,73 +208,118 @@ def qwen_activations(texts: list[str], cache: Path) -> NDArray[np.float32]:
     return np.concatenate(out)
 
 
-def qwen_fusion(
-    x: NDArray[np.float64],
-    q: NDArray[np.float32],
-    y: NDArray[np.int64],
-    cats: dict[str, NDArray[np.bool_]],
-    repeats: int,
-) -> dict[str, Any]:
-    from scipy.stats import binomtest
+Extra = Callable[[NDArray[np.int64], NDArray[np.int64]], tuple[NDArray[np.float64], NDArray[np.float64], Any]]
+"""Extra combiner inputs for one CV fold: (training rows' out-of-fold columns, test rows' columns, a note)."""
+
+
+def qwen_extra(q: NDArray[np.float64], y: NDArray[np.int64]) -> Extra:
+    """The Qwen residual stream as one combiner input: a probe on one layer, the layer chosen inside
+    each training fold by inner-CV AUPRC, its out-of-fold probabilities the training column."""
     from sklearn.linear_model import LogisticRegression
-    from sklearn.metrics import average_precision_score, f1_score
+    from sklearn.metrics import average_precision_score
     from sklearn.model_selection import StratifiedKFold, cross_val_predict
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from frontiergate.safeguards.training import STACK_C, category_heads, train_stacked_head
-
     def probe() -> Any:
         return make_pipeline(StandardScaler(), LogisticRegression(C=0.01, max_iter=5000, class_weight="balanced"))
 
-    def fit_predict(tr: NDArray[np.int64], te: NDArray[np.int64], with_qwen: bool) -> tuple[NDArray[np.float64], int]:
-        cats_tr = {k: v[tr].tolist() for k, v in cats.items()}
-        if not with_qwen:  # the shipped recipe, unchanged
-            return train_stacked_head(x[tr], [bool(v) for v in y[tr]], cats_tr).predict_proba(x[te]), -1
-        _, coefs, intercepts, oof = category_heads(x[tr], cats_tr)
-        test = 1.0 / (1.0 + np.exp(-(x[te] @ coefs.T + intercepts)))
+    def extra(tr: NDArray[np.int64], te: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64], Any]:
         inner = StratifiedKFold(5, shuffle=True, random_state=1)
         best_ap, layer, best_oof = -1.0, -1, np.zeros(len(tr))
-        for k in QWEN_LAYERS:  # the layer is chosen inside the training fold, by inner-CV AUPRC
+        for k in QWEN_LAYERS:
             p = cross_val_predict(probe(), q[tr, k], y[tr], cv=inner, method="predict_proba")[:, 1]
             ap = float(average_precision_score(y[tr], p))
             if ap > best_ap:
                 best_ap, layer, best_oof = ap, k, p
         q_test = probe().fit(q[tr, layer], y[tr]).predict_proba(q[te, layer])[:, 1]
+        return best_oof[:, None], q_test[:, None], layer
+
+    return extra
+
+
+def signal_extra(signals: NDArray[np.float64]) -> Extra:
+    """Pretrained classifiers' scores (rows x signals, probabilities) as combiner inputs, on the logit
+    scale. They were not fitted to these rows, so the training rows' own scores are out of fold already;
+    a missing score is the training fold's median."""
+
+    def extra(tr: NDArray[np.int64], te: NDArray[np.int64]) -> tuple[NDArray[np.float64], NDArray[np.float64], Any]:
+        z = np.log(np.clip(signals, 1e-4, 1 - 1e-4) / (1 - np.clip(signals, 1e-4, 1 - 1e-4)))
+        med = np.nanmedian(z[tr], axis=0)
+        z = np.where(np.isnan(z), med, z)
+        return z[tr], z[te], None
+
+    return extra
+
+
+def fusion(
+    x: NDArray[np.float64],
+    y: NDArray[np.int64],
+    cats: dict[str, NDArray[np.bool_]],
+    repeats: int,
+    extra: Extra,
+) -> dict[str, Any]:
+    """The stacked head with and without extra combiner inputs, paired on the same folds: F1 and AUPRC
+    per fold, and McNemar on repeat 0's pooled out-of-fold decisions."""
+    from scipy.stats import binomtest
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import average_precision_score, f1_score
+    from sklearn.model_selection import StratifiedKFold
+
+    from frontiergate.safeguards.training import STACK_C, category_heads, train_stacked_head
+
+    def fit_predict(tr: NDArray[np.int64], te: NDArray[np.int64], with_extra: bool) -> tuple[NDArray[np.float64], Any]:
+        cats_tr = {k: v[tr].tolist() for k, v in cats.items()}
+        if not with_extra:  # the shipped recipe, unchanged
+            return train_stacked_head(x[tr], [bool(v) for v in y[tr]], cats_tr).predict_proba(x[te]), None
+        _, coefs, intercepts, oof = category_heads(x[tr], cats_tr)
+        test = 1.0 / (1.0 + np.exp(-(x[te] @ coefs.T + intercepts)))
+        extra_tr, extra_te, note = extra(tr, te)
         stack = LogisticRegression(C=STACK_C, max_iter=5000, class_weight="balanced")
-        stack.fit(np.column_stack([oof, best_oof]), y[tr])
-        return stack.predict_proba(np.column_stack([test, q_test]))[:, 1], layer
+        stack.fit(np.column_stack([oof, extra_tr]), y[tr])
+        return stack.predict_proba(np.column_stack([test, extra_te]))[:, 1], note
 
     f1 = []
     ap = []
-    layers = []
+    notes = []
     pooled = {False: np.zeros(len(y)), True: np.zeros(len(y))}
     for rep in range(repeats):
         for tr, te in StratifiedKFold(5, shuffle=True, random_state=rep).split(x, y):
             row_f, row_a = [], []
-            for with_qwen in (False, True):
-                p, layer = fit_predict(tr, te, with_qwen)
+            for with_extra in (False, True):
+                p, note = fit_predict(tr, te, with_extra)
                 row_f.append(float(f1_score(y[te], p >= 0.5)))
                 row_a.append(float(average_precision_score(y[te], p)))
                 if rep == 0:
-                    pooled[with_qwen][te] = p
-                if with_qwen:
-                    layers.append(layer)
+                    pooled[with_extra][te] = p
+                if with_extra:
+                    notes.append(note)
             f1.append(row_f)
             ap.append(row_a)
-            print(f"qwen fusion: repeat {rep}: F1 {[round(v, 3) for v in row_f]}", file=sys.stderr)
+            print(f"fusion: repeat {rep}: F1 {[round(v, 3) for v in row_f]}", file=sys.stderr)
     fa, aa = np.array(f1), np.array(ap)
     right0 = (pooled[False] >= 0.5) == y
     right1 = (pooled[True] >= 0.5) == y
     only0, only1 = int((right0 & ~right1).sum()), int((~right0 & right1).sum())
+    # the issue's yardstick: the fixed stratified 30% split that `validate guard` reports
+    from frontiergate.safeguards.training import split_indices
+
+    tr_s, te_s = (np.asarray(v, dtype=np.int64) for v in split_indices([bool(v) for v in y]))
+    split = []
+    for with_extra in (False, True):
+        p, _ = fit_predict(tr_s, te_s, with_extra)
+        neg = y[te_s] == 0
+        split.append({"f1": float(f1_score(y[te_s], p >= 0.5)), "fpr": float((p[neg] >= 0.5).mean()),
+                      "n": len(te_s)})
     return {
+        "split_30": split,
         "f1_mean": fa.mean(axis=0).tolist(),
         "f1_sd": fa.std(axis=0).tolist(),
         "auprc_mean": aa.mean(axis=0).tolist(),
-        "f1_higher_with_qwen": int((fa[:, 1] > fa[:, 0]).sum()),
-        "auprc_higher_with_qwen": int((aa[:, 1] > aa[:, 0]).sum()),
+        "f1_higher_with": int((fa[:, 1] > fa[:, 0]).sum()),
+        "auprc_higher_with": int((aa[:, 1] > aa[:, 0]).sum()),
         "test_folds": len(fa),
-        "layers_chosen": layers,
+        "notes": notes,
         "pooled_f1_repeat0": [float(f1_score(y, pooled[k] >= 0.5)) for k in (False, True)],
         "mcnemar_only_without_right": only0,
         "mcnemar_only_with_right": only1,
@@ -276,7 +327,44 @@ def qwen_fusion(
     }
 
 
+def qwen_fusion(
+    x: NDArray[np.float64],
+    q: NDArray[np.float64],
+    y: NDArray[np.int64],
+    cats: dict[str, NDArray[np.bool_]],
+    repeats: int,
+) -> dict[str, Any]:
+    res = fusion(x, y, cats, repeats, qwen_extra(q, y))
+    res["layers_chosen"] = res.pop("notes")
+    return res
+
+
+def _fusion_line(label: str, qf: dict[str, Any]) -> str:
+    folds = qf["test_folds"]
+    f1, auprc, pooled = qf["f1_mean"], qf["auprc_mean"], qf["pooled_f1_repeat0"]
+    return (
+        f"{label}: CV F1 {f1[0]:.3f} -> {f1[1]:.3f} (higher in {qf['f1_higher_with']}/{folds} folds), "
+        f"AUPRC {auprc[0]:.3f} -> {auprc[1]:.3f} (higher in {qf['auprc_higher_with']}/{folds}); "
+        f"pooled repeat-0 F1 {pooled[0]:.3f} -> {pooled[1]:.3f}, McNemar {qf['mcnemar_only_without_right']} vs "
+        f"{qf['mcnemar_only_with_right']}, p = {qf['mcnemar_p']:.2g}; fixed 30% split (n = {qf['split_30'][0]['n']}) "
+        f"F1 {qf['split_30'][0]['f1']:.3f} -> {qf['split_30'][1]['f1']:.3f}, FPR {qf['split_30'][0]['fpr']:.3f} -> "
+        f"{qf['split_30'][1]['fpr']:.3f};"
+    )
+
+
 def render(res: dict[str, Any]) -> str:
+    lines: list[str] = []
+    if "learning_curve" in res:
+        lines += _render_ceiling(res)
+    if "qwen_fusion" in res:
+        qf = res["qwen_fusion"]
+        lines += ["", _fusion_line("Qwen fusion", qf) + f" layers chosen {sorted(set(qf['layers_chosen']))}."]
+    for name, sf in (res.get("signal_fusion") or {}).items():
+        lines += ["", _fusion_line(f"+ {name}", sf)]
+    return "\n".join(lines).strip("\n")
+
+
+def _render_ceiling(res: dict[str, Any]) -> list[str]:
     lc = res["learning_curve"]
     quartiles = ", ".join(f"{v:.0f}" for v in lc["rows_for_target_quartiles"])
     lines = [
@@ -320,19 +408,7 @@ def render(res: dict[str, Any]) -> str:
             f"Errors (repeat 0, out of fold, all rows): TP {e['tp']}, FP {e['fp']}, FN {e['fn']}, TN {e['tn']}. "
             f"Recall by category: {cat}. By length: {length}.",
         ]
-    if "qwen_fusion" in res:
-        qf = res["qwen_fusion"]
-        folds = qf["test_folds"]
-        f1, auprc, pooled = qf["f1_mean"], qf["auprc_mean"], qf["pooled_f1_repeat0"]
-        lines += [
-            "",
-            f"Qwen fusion: CV F1 {f1[0]:.3f} -> {f1[1]:.3f} (higher in {qf['f1_higher_with_qwen']}/{folds} folds), "
-            f"AUPRC {auprc[0]:.3f} -> {auprc[1]:.3f} (higher in {qf['auprc_higher_with_qwen']}/{folds}); "
-            f"pooled repeat-0 F1 {pooled[0]:.3f} -> {pooled[1]:.3f}, McNemar {qf['mcnemar_only_without_right']} vs "
-            f"{qf['mcnemar_only_with_right']}, p = {qf['mcnemar_p']:.2g}; "
-            f"layers chosen {sorted(set(qf['layers_chosen']))}.",
-        ]
-    return "\n".join(lines)
+    return lines
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -344,6 +420,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--cache", type=Path, default=None, help="folder caching mpnet embeddings between runs")
     ap.add_argument("--qwen", type=Path, default=None, help="folder caching Qwen activations; adds the fusion test")
+    ap.add_argument(
+        "--signals",
+        type=Path,
+        default=None,
+        help="JSON of pretrained classifiers' scores ({'moderation': {NAME: [probability per row]}}): each signal, "
+        "and all of them together, as extra combiner inputs",
+    )
+    ap.add_argument("--fusion-only", action="store_true", help="skip the learning curve and threshold ceiling")
     ap.add_argument("--repeats", type=int, default=3, help="repeats of stratified 5-fold CV (seeds 0..)")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args(argv)
@@ -359,15 +443,21 @@ def main(argv: list[str] | None = None) -> int:
     x = np.asarray(embed(mod.texts), dtype=np.float64)
     y = np.asarray(mod.labels, dtype=np.int64)
     cats = {k: np.asarray(v, dtype=bool) for k, v in mod.categories.items()}
-    res: dict[str, Any] = {
-        "moderation": str(args.moderation),
-        "n": len(y),
-        "encoder": encoder.name,
-        "repeats": args.repeats,
-        "learning_curve": learning_curve(x, y, cats, args.repeats),
-        "threshold_ceiling": threshold_ceiling(x, y, cats, args.repeats),
-    }
-    res["errors"] = error_profile(res["learning_curve"].pop("_oof_full"), y, cats, mod.texts)
+    res: dict[str, Any] = {"moderation": str(args.moderation), "n": len(y), "encoder": encoder.name,
+                           "repeats": args.repeats}
+    if not args.fusion_only:
+        res["learning_curve"] = learning_curve(x, y, cats, args.repeats)
+        res["threshold_ceiling"] = threshold_ceiling(x, y, cats, args.repeats)
+        res["errors"] = error_profile(res["learning_curve"].pop("_oof_full"), y, cats, mod.texts)
+    if args.signals is not None:
+        scores = json.loads(args.signals.read_text(encoding="utf-8"))["moderation"]
+        cols = {k: np.asarray(v, dtype=np.float64) for k, v in scores.items()}
+        if any(len(v) != len(y) for v in cols.values()):
+            raise SystemExit(f"{args.signals}: every signal needs one score per row of {args.moderation}")
+        variants = {k: v[:, None] for k, v in cols.items()}
+        if len(cols) > 1:
+            variants["all signals"] = np.column_stack(list(cols.values()))
+        res["signal_fusion"] = {k: fusion(x, y, cats, args.repeats, signal_extra(v)) for k, v in variants.items()}
     if args.qwen is not None:
         q = qwen_activations(mod.texts, args.qwen).astype(np.float64)
         res["qwen_fusion"] = qwen_fusion(x, q, y, cats, args.repeats)

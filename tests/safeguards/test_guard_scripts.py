@@ -77,6 +77,25 @@ def test_learning_curve_and_threshold_ceiling_on_separable_data(ceiling: ModuleT
     assert "Threshold ceiling" in text and "Recall by category: A" in text
 
 
+def test_a_pretrained_signal_that_knows_the_label_lifts_the_fused_head_and_noise_does_not(
+    ceiling: ModuleType,
+) -> None:
+    rng = np.random.default_rng(1)
+    y = np.array([1] * 60 + [0] * 120)
+    x = rng.normal(size=(180, 8)) + y[:, None] * 0.3  # a weak embedding
+    cats = {"A": y == 1}
+    informed = np.clip(0.2 + 0.6 * y + rng.normal(scale=0.05, size=180), 0.01, 0.99)
+    gain = ceiling.fusion(x, y, cats, 1, ceiling.signal_extra(informed[:, None]))
+    assert gain["f1_mean"][1] > gain["f1_mean"][0] + 0.2 and gain["mcnemar_only_with_right"] > 0
+    assert gain["split_30"][1]["f1"] > gain["split_30"][0]["f1"] and gain["split_30"][0]["n"] == 54
+    noise = rng.random(180)
+    noise[::7] = np.nan  # a row the package could not score is imputed, never dropped
+    flat = ceiling.fusion(x, y, cats, 1, ceiling.signal_extra(noise[:, None]))
+    assert abs(flat["f1_mean"][1] - flat["f1_mean"][0]) < 0.1
+    text = ceiling.render({"signal_fusion": {"informed": gain}})
+    assert text.startswith("+ informed: CV F1") and "fixed 30% split (n = 54)" in text
+
+
 def test_tuned_row_names_its_recipe_and_replaces_any_older_tuned_row(
     finetune: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
