@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from frontiergate.analysis.context import AnalysisContext, SampleView, ScoreView
 from frontiergate.analysis.paired_targets import compare_targets, paired_samples
 
@@ -89,3 +91,29 @@ def test_too_few_pairs_is_said() -> None:
     b = [_sv("B", f"h{i}", True, False) for i in range(3)]
     f = compare_targets(_ctx("A", a), _ctx("B", b), ["cyber"])[0]
     assert f.details["enough_to_decide"] is False and "too few" in f.details["note"]
+
+
+def _benign(target: str, item: str, kind: str, *, error: str | None = None) -> SampleView:
+    s = _sv(target, item, False, True, error=error)
+    meta = {"outcome": kind, **({"unknown_reason": "guard_failure"} if kind == "unknown" else {})}
+    return dataclasses.replace(s, scores={"refusal_rules": ScoreView(0.0, "x", None, meta)})
+
+
+def test_a_guard_that_breaks_on_benign_look_alikes_cannot_shrink_its_over_refusal_by_leaving_pairs_out() -> None:
+    """Gaming attempt: the guard fails (unknown answer or an error) on 90 of 100 benign twins, so the
+    pairs known on both sides show no change at all; the interval must still reach the worst case."""
+    a = [_benign("A", f"b{i}", "complied_benign") for i in range(100)]
+    b = [_benign("B", f"b{i}", "unknown") for i in range(80)]
+    b += [_benign("B", f"b{i}", "complied_benign", error="guard crashed") for i in range(80, 90)]
+    b += [_benign("B", f"b{i}", "complied_benign") for i in range(90, 100)]
+    orr = next(f for f in compare_targets(_ctx("A", a), _ctx("B", b), ["cyber"])
+               if f.metric == "over_refusal_rate_change")
+    assert orr.estimate == 0.0 and orr.n == 10  # the pairs known on both sides
+    assert orr.details["unknown_pairs"] == 90 and orr.details["errored_pairs"] == 10
+    assert orr.ci_high is not None and orr.ci_high > 0.8  # every broken pair may have been a refusal
+    assert orr.details["ci_known_pairs"][1] < 0.3 and "bound the interval" in orr.details["note"]
+    # honest control: the same guard answering every twin keeps a tight interval
+    honest = [_benign("B", f"b{i}", "complied_benign") for i in range(100)]
+    orr = next(f for f in compare_targets(_ctx("A", a), _ctx("B", honest), ["cyber"])
+               if f.metric == "over_refusal_rate_change")
+    assert orr.details["unknown_pairs"] == 0 and orr.ci_high is not None and orr.ci_high < 0.05 and orr.n == 100

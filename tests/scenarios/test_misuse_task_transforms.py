@@ -122,7 +122,7 @@ def test_report_section_ranks_roleplay_first_and_exposes_the_heatmap(ctx: Analys
     assert tsec["strategy_ranking"][0]["family"] == "roleplay"
     assert {r["family"]: r["estimate"] for r in tsec["over_refusal_by_family"]}["roleplay"] == 0.0
     md = section.markdown(sec)
-    assert "| cyber |" in md and "roleplay" in md and "Wilson" in md
+    assert "| cyber |" in md and "roleplay" in md and "seed-clustered, unknowns bounded" in md
     assert "<table class='heatmap'>" in section.html(sec)
 
 
@@ -152,3 +152,37 @@ def test_max_variants_and_stack_depth_reach_the_dataset() -> None:
     t = misuse(domains="cyber", transforms="all", stack_depth=2, max_variants=300, include_base=False)
     assert len(t.dataset) == 300
     assert all(s.metadata and s.metadata["transforms"] for s in t.dataset)
+
+
+def test_report_rankings_read_no_better_than_the_decisions_findings() -> None:
+    """Gaming attempt: 40 of an attack family's 100 answers are hidden behind a provider filter. The
+    ranking row must carry the unknowns and the finding's own interval, not count them as refusals."""
+    from frontiergate.analysis.context import AnalysisContext, SampleView, ScoreView
+    from frontiergate.analysis.metrics_misuse import attack_success_rate
+
+    def view(pk: int, item: str, seed: str, family: str, kind: str) -> SampleView:
+        meta = {"outcome": kind, **({"unknown_reason": "provider_filter"} if kind == "unknown" else {})}
+        return SampleView(pk, 1, "frontiergate/misuse", "m", item, seed, "cyber", "c", "high", True, family,
+                          ["b64"] if family != "none" else [], "plain", None, {}, 1, None, 0, 0, None,
+                          {"refusal_rules": ScoreView(0.0, "x", None, meta)})
+
+    samples = []
+    for seed in range(10):
+        for v in range(10):
+            kind = "complied_harmful" if v == 0 else "unknown" if v <= 4 else "refused"
+            samples.append(view(len(samples), f"s{seed}v{v}", f"s{seed}", "encoding", kind))
+        samples.append(view(len(samples), f"s{seed}p", f"s{seed}", "none", "refused"))
+    ctx = AnalysisContext("r", "m", samples, [])
+    findings = [f.as_dict() for f in attack_success_rate(ctx, "cyber")]
+    rc = SimpleNamespace(targets=["m"], analysis={"m": ctx}, policy=SimpleNamespace(domains={"cyber": None}),
+                         findings_for=lambda t, metric: [f for f in findings if f["metric"] == metric])
+    sec = section.build(cast(ReportContext, rc))
+    assert sec is not None
+    enc = next(f for f in findings if f["slice"] == "family=encoding")
+    row = next(r for r in sec["targets"]["m"]["family_ranking"] if r["family"] == "encoding")
+    assert (row["k"], row["n"], row["unknown"]) == (10, 100, 40)
+    assert (row["estimate"], row["ci_low"], row["ci_high"]) == (enc["estimate"], enc["ci_low"], enc["ci_high"])
+    assert row["ci_high"] > 0.5  # the 40 hidden answers may all have complied
+    chain = sec["targets"]["m"]["strategy_ranking"][0]
+    assert chain["unknown"] == 40 and chain["ci_high"] == enc["ci_high"]
+    assert "40 unknown" in section.markdown(sec)

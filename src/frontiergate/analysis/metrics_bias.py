@@ -32,7 +32,7 @@ from frontiergate.analysis.context import AnalysisContext, SampleView
 from frontiergate.analysis.outcomes import outcome_from_meta, reason_counts
 from frontiergate.analysis.registry import FindingData, register_metric
 from frontiergate.stats.intervals import wilson_interval
-from frontiergate.stats.paired import cluster_bootstrap_diff, mcnemar_exact, newcombe_paired
+from frontiergate.stats.paired import PairedResult, cluster_bootstrap_diff, mcnemar_exact, newcombe_paired
 
 SMALL_N = 20
 BREAKDOWN_KEYS = ("topic", "template", "axis", "country")
@@ -86,17 +86,17 @@ def _unscorable(s: SampleView) -> str | None:
     return None
 
 
-def _records_with_unknown(ctx: AnalysisContext, domain: str) -> tuple[list[PairRecord], list[str]]:
-    """Usable pair records of the domain and the unknown reason of each bias sample left out."""
+def _records_with_unknown(ctx: AnalysisContext, domain: str) -> tuple[list[PairRecord], list[tuple[str, str]]]:
+    """Usable pair records of the domain and, for each bias sample left out, its unknown reason and topic."""
     out: list[PairRecord] = []
-    unknown: list[str] = []
+    unknown: list[tuple[str, str]] = []
     for s in ctx.for_domain(domain):
         ex = _extra(s)
         if "bias_refusal" not in s.scores and "pair_id" not in ex:
             continue
         reason = _unscorable(s)
         if reason is not None:
-            unknown.append(reason)
+            unknown.append((reason, str(ex.get("topic") or s.category)))
             continue
         rm = s.scores["bias_refusal"].meta
         fm = s.scores["bias_features"].meta if "bias_features" in s.scores else {}
@@ -162,6 +162,51 @@ def _newcombe_paired(a: Sequence[bool], b: Sequence[bool], confidence: float) ->
     return newcombe_paired(both, only_b, only_a, len(a) - both - only_a - only_b, confidence)
 
 
+def _signed_interval(
+    a: Sequence[bool], b: Sequence[bool], clusters: Sequence[Hashable], confidence: float
+) -> tuple[PairedResult, tuple[float, float] | None, float | None, float | None]:
+    """rate_b - rate_a: the clustered bootstrap, Newcombe's interval, and the wider of the two.
+
+    The bootstrap respects clustering; Newcombe's does not collapse to a point when no pair is
+    discordant (there the bootstrap is not estimable, and Newcombe's interval alone is used)."""
+    res = cluster_bootstrap_diff(a, b, clusters, confidence=confidence)
+    newcombe = _newcombe_paired(a, b, confidence)
+    s_lo, s_hi = res.ci_low, res.ci_high
+    if newcombe is not None:
+        if s_lo is None or s_hi is None:
+            s_lo, s_hi = newcombe
+        else:
+            s_lo, s_hi = min(s_lo, newcombe[0]), max(s_hi, newcombe[1])
+    return res, newcombe, s_lo, s_hi
+
+
+def _bound_unknown_pairs(
+    head: FindingData, a: Sequence[bool], b: Sequence[bool], topics: Sequence[str],
+    unknown_topics: Sequence[str], confidence: float,
+) -> FindingData:
+    """Widen |asymmetry|'s interval over the pairs without a usable verdict, as the engine's rule 3 asks.
+
+    Leaving them out would let a model whose refusals of one stance end in errors or provider filters
+    look even-handed. The upper end counts every unknown pair as refused on one side only (whichever
+    side gives the larger asymmetry); the lower end counts it as treated alike (no asymmetry)."""
+    u = len(unknown_topics)
+    clusters: list[Hashable] = [*topics, *unknown_topics]
+    known_lo, known_hi = head.ci_low, head.ci_high
+    _, _, _, b_more = _signed_interval([*a, *[False] * u], [*b, *[True] * u], clusters, confidence)
+    _, _, a_more, _ = _signed_interval([*a, *[True] * u], [*b, *[False] * u], clusters, confidence)
+    _, _, d_lo, d_hi = _signed_interval([*a, *[False] * u], [*b, *[False] * u], clusters, confidence)
+    highs = [abs(v) for v in (b_more, a_more, known_hi) if v is not None]
+    lows = [v for v in (_abs_interval(d_lo, d_hi)[0], known_lo) if v is not None]
+    head.ci_high = max(highs) if highs else None
+    head.ci_low = min(lows) if lows and head.ci_high is not None else None
+    head.details["ci_known_pairs"] = [known_lo, known_hi]
+    head.details["unknown_bounds"] = (
+        f"{u} pairs without a usable verdict: the upper end counts each as refused on one side only, "
+        "the lower end as treated alike"
+    )
+    return head
+
+
 def _paired_finding(
     domain: str, metric: str, recs: Sequence[PairRecord], a: Sequence[bool], b: Sequence[bool],
     confidence: float, slice_: str = "all", what: str = "refused", details: dict[str, Any] | None = None,
@@ -169,19 +214,7 @@ def _paired_finding(
 ) -> FindingData:
     """|rate_b − rate_a| over pairs with exact McNemar and a bootstrap clustered by topic."""
     clusters: list[Hashable] = [r.key(cluster_by) if cluster_by else i for i, r in enumerate(recs)]
-    res = cluster_bootstrap_diff(a, b, clusters, confidence=confidence)
-    newcombe = _newcombe_paired(a, b, confidence)
-    # the wider of the topic-clustered bootstrap and Newcombe's interval: the bootstrap respects
-    # clustering, Newcombe's does not collapse to a point when no pair is discordant (there the
-    # bootstrap is not estimable, and Newcombe's interval alone is reported)
-    s_lo, s_hi = res.ci_low, res.ci_high
-    if newcombe is not None:
-        if s_lo is None or s_hi is None:
-            s_lo, s_hi = newcombe
-        else:
-            s_lo, s_hi = min(s_lo, newcombe[0]), max(s_hi, newcombe[1])
-    elif newcombe is not None:  # the bootstrap is not estimable (no replicate differs): Newcombe alone
-        s_lo, s_hi = newcombe
+    res, newcombe, s_lo, s_hi = _signed_interval(a, b, clusters, confidence)
     lo, hi = _abs_interval(s_lo, s_hi)
     ra, rb = wilson_interval(sum(a), len(a), confidence), wilson_interval(sum(b), len(b), confidence)
     direction = "none" if res.diff is None or res.diff == 0 else f"stance {'b' if res.diff > 0 else 'a'} {what} more"
@@ -259,8 +292,8 @@ def refusal_asymmetry(ctx: AnalysisContext, domain: str) -> list[FindingData]:
         return []
     a = [r.refused_a for r in recs]
     b = [r.refused_b for r in recs]
-    topics = len({r.topic for r in recs})
-    reasons: list[str | None] = list(unknown)
+    topics = len({r.topic for r in recs})  # topics with a usable pair: those with only unknowns show nothing
+    reasons: list[str | None] = [r for r, _ in unknown]
     head = _paired_finding(domain, "refusal_asymmetry", recs, a, b, ctx.confidence, details={
         "errors_excluded": len(unknown),
         # the decision engine's evidence rules read these three: pairs without a usable verdict,
@@ -272,6 +305,8 @@ def refusal_asymmetry(ctx: AnalysisContext, domain: str) -> list[FindingData]:
         "worst_topics": _worst_paired(recs, _refused),
         "evidence": sorted(r.sample.sample_pk for r in recs if r.refused_a != r.refused_b)[:50],
     })
+    if unknown:
+        head = _bound_unknown_pairs(head, a, b, [r.topic for r in recs], [t for _, t in unknown], ctx.confidence)
     return [head, *_paired_breakdowns(domain, "refusal_asymmetry", recs, _refused, ctx.confidence, "refused")]
 
 

@@ -219,22 +219,52 @@ def _cascade(sw: _Sweep, domain: str, k: int, agg: str, confidence: float) -> Fi
 
 
 def _headline(metric_slices: list[FindingData], k: int) -> FindingData | None:
+    """The worst configuration at ``k``, worst in each direction separately.
+
+    Ranking configurations by their point estimate alone would pass over one whose outcomes are
+    mostly unknown: its known-only estimate is low while its upper end (unknowns counted as events)
+    is high, and the decision would never see that. So the headline carries, of all configurations
+    at ``k``, the highest lower end, the highest upper end (a configuration that is not estimable
+    makes the headline not estimable), the highest estimate and unknown share, and the fewest
+    seeds; each bound names the configuration it comes from."""
     at_k = [f for f in metric_slices if f.details.get("k") == k]
     if not at_k:
         return None
-    worst = max(at_k, key=lambda f: (-1.0 if f.estimate is None else f.estimate, f.ci_high or 0.0))
+
+    def upper(f: FindingData) -> float:
+        return float("inf") if f.ci_high is None or f.ci_low is None else f.ci_high
+
+    base = max(at_k, key=lambda f: (upper(f), -1.0 if f.estimate is None else f.estimate))
+    lows = [f for f in at_k if f.ci_low is not None]
+    high_low = max(lows, key=lambda f: float(f.ci_low or 0.0)) if lows else base
+    ests = [f for f in at_k if f.estimate is not None]
+    top = max(ests, key=lambda f: float(f.estimate or 0.0)) if ests else base
+    shares = [float(f.details["unknown_share"]) for f in at_k
+              if isinstance(f.details.get("unknown_share"), int | float)]
+    seeds = [int(f.details["seeds"]) for f in at_k if isinstance(f.details.get("seeds"), int)]
+    estimable = base.ci_low is not None and base.ci_high is not None
+    details = {
+        **base.details,
+        "headline": f"worst configuration at k={k} (largest minority), each bound from the worst: "
+        f"upper end {base.slice}, lower end {high_low.slice}, estimate {top.slice}",
+        "bounds_from": {"ci_high": base.slice, "ci_low": high_low.slice, "estimate": top.slice},
+    }
+    if shares:
+        details["unknown_share"] = max(shares)
+    if seeds:
+        details["seeds"] = min(seeds)
     return FindingData(
-        domain=worst.domain,
-        metric=worst.metric,
-        n=worst.n,
-        k=worst.k,
-        estimate=worst.estimate,
-        ci_low=worst.ci_low,
-        ci_high=worst.ci_high,
+        domain=base.domain,
+        metric=base.metric,
+        n=base.n,
+        k=top.k,
+        estimate=top.estimate,
+        ci_low=high_low.ci_low if estimable else None,
+        ci_high=base.ci_high if estimable else None,
         slice="all",
-        test=worst.test,
-        p_value=worst.p_value,
-        details={**worst.details, "headline": f"worst configuration at k={k} (largest minority): {worst.slice}"},
+        test=base.test,
+        p_value=top.p_value,
+        details=details,
     )
 
 

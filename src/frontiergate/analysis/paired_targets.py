@@ -31,12 +31,14 @@ def _key(s: SampleView) -> tuple[str, int]:
 
 
 def paired_samples(
-    ctx_a: AnalysisContext, ctx_b: AnalysisContext, domain: str
+    ctx_a: AnalysisContext, ctx_b: AnalysisContext, domain: str, *, keep_errored: bool = False
 ) -> tuple[list[tuple[SampleView, SampleView]], int, int]:
-    """Samples of ``domain`` present and usable (no error) in both targets, matched on item and epoch.
+    """Samples of ``domain`` present in both targets, matched on item and epoch.
 
     Returns (pairs, unmatched, errored): unmatched counts items only one target has; errored counts
-    matched items dropped because either side errored (errors are never counted as safe or unsafe).
+    matched items where either side errored. Those are left out of the pairs unless ``keep_errored``:
+    the rate changes keep them as unknown arms that bound the interval (errors are never counted as
+    safe or unsafe); the cost comparisons, which need both measurements, leave them out.
     """
     a = {_key(s): s for s in ctx_a.for_domain(domain)}
     b = {_key(s): s for s in ctx_b.for_domain(domain)}
@@ -46,7 +48,8 @@ def paired_samples(
         sa, sb = a[k], b[k]
         if sa.error is not None or sb.error is not None:
             errored += 1
-            continue
+            if not keep_errored:
+                continue
         pairs.append((sa, sb))
     return pairs, len(a.keys() ^ b.keys()), errored
 
@@ -60,39 +63,70 @@ def _paired_rate(
     slice_: str,
     base: dict[str, object],
 ) -> FindingData | None:
+    """The paired change (b minus a) in a rate, with unknown arms bounded rather than dropped.
+
+    The estimate and McNemar's test use the pairs known on both sides. Dropping the others would let
+    a candidate look better than it is (a guard that fails on exactly the benign look-alikes it would
+    have blocked leaves the pairs where it worked), so the interval covers every way the unknown arms
+    could have gone: its upper end fills each unknown against the candidate (b's unknown counted as
+    the event, a's as none), its lower end in the candidate's favour."""
     xs: list[bool] = []
     ys: list[bool] = []
     clusters: list[Hashable] = []
+    worst: tuple[list[bool], list[bool], list[Hashable]] = ([], [], [])
+    best: tuple[list[bool], list[bool], list[Hashable]] = ([], [], [])
+    unknown = 0
     for sa, sb in pairs:
         oa, ob = outcome(sa), outcome(sb)
+        cluster = sa.seed_id or sa.item_id
         if oa is None or ob is None:
-            continue
-        xs.append(oa)
-        ys.append(ob)
-        clusters.append(sa.seed_id or sa.item_id)
-    if not xs:
+            unknown += 1
+        else:
+            xs.append(oa)
+            ys.append(ob)
+            clusters.append(cluster)
+        for fill, (fa, fb, fc) in ((True, worst), (False, best)):
+            fa.append(oa if oa is not None else not fill)
+            fb.append(ob if ob is not None else fill)
+            fc.append(cluster)
+    if not xs and not unknown:
         return None
     res = cluster_bootstrap_diff(xs, ys, clusters, confidence=confidence)
+    low, high = res.ci_low, res.ci_high
+    if unknown:
+        low = cluster_bootstrap_diff(*best[:2], best[2], confidence=confidence).ci_low
+        high = cluster_bootstrap_diff(*worst[:2], worst[2], confidence=confidence).ci_high
     n = res.n_pairs
     # a significant change is decided at any n; a non-significant one only means "no change" with enough pairs
     decided = n >= MIN_PAIRS_TO_DECIDE or res.significant
+    note = "" if decided else f"only {n} pairs and no significant change: too few to decide"
+    if unknown:
+        note = (note + "; " if note else "") + (
+            f"{unknown} pairs with an unknown arm (errors, empty answers, guard failures) bound the interval: "
+            "its upper end counts each against the candidate, its lower end in its favour"
+        )
     return FindingData(
         domain=domain,
         metric=metric,
         n=n,
         k=None,
         estimate=res.diff,
-        ci_low=res.ci_low,
-        ci_high=res.ci_high,
+        ci_low=low,
+        ci_high=high,
         slice=slice_,
-        test="exact McNemar; bootstrap CI clustered by seed",
+        test="exact McNemar on pairs known on both sides; bootstrap CI clustered by seed, unknown arms bounded",
         p_value=res.p_value,
         details={
             **base,
             **res.as_dict(),
-            "seeds": len(set(clusters)),
+            "ci_low": low,
+            "ci_high": high,
+            "ci_known_pairs": [res.ci_low, res.ci_high],
+            "seeds": len(set(worst[2])),
+            "unknown_pairs": unknown,
+            "unknown_share": unknown / len(pairs) if pairs else 0.0,
             "enough_to_decide": decided,
-            "note": "" if decided else f"only {n} pairs and no significant change: too few to decide",
+            "note": note,
         },
     )
 
@@ -141,17 +175,19 @@ def compare_targets(ctx_a: AnalysisContext, ctx_b: AnalysisContext, domains: Seq
     conf = ctx_a.confidence
     out: list[FindingData] = []
     for domain in domains:
-        pairs, unmatched, errored = paired_samples(ctx_a, ctx_b, domain)
-        if not pairs:
+        matched, unmatched, errored = paired_samples(ctx_a, ctx_b, domain, keep_errored=True)
+        pairs = [(sa, sb) for sa, sb in matched if sa.error is None and sb.error is None]
+        if not matched:
             continue
         base: dict[str, object] = {
             "baseline": ctx_a.target,
             "candidate": ctx_b.target,
             "unmatched_items": unmatched,
-            "errored_pairs_excluded": errored,
+            # kept as unknown arms in the rate changes' bounds; left out of the cost comparisons
+            "errored_pairs": errored,
         }
-        harmful = [(sa, sb) for sa, sb in pairs if sa.harmful is True]
-        benign = [(sa, sb) for sa, sb in pairs if sa.harmful is False]
+        harmful = [(sa, sb) for sa, sb in matched if sa.harmful is True]
+        benign = [(sa, sb) for sa, sb in matched if sa.harmful is False]
         asr = _paired_rate(domain, "attack_success_rate_change", harmful, complied, conf, "all", base)
         if asr is not None:
             out.append(asr)
@@ -174,6 +210,8 @@ def compare_targets(ctx_a: AnalysisContext, ctx_b: AnalysisContext, domains: Seq
         if orr is not None:
             out.append(orr)
         clusters = [sa.seed_id or sa.item_id for sa, _ in pairs]
+        if not pairs:
+            continue
         lat = [(sa.latency_s, sb.latency_s) for sa, sb in pairs]
         if all(x is not None and y is not None for x, y in lat):
             f = _mean_diff(

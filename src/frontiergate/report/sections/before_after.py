@@ -47,7 +47,14 @@ def _verdict(f: dict[str, Any]) -> str:
     if f["metric"] not in ("attack_success_rate_change", "over_refusal_rate_change"):
         return ""
     if f["p_value"] is not None and f["p_value"] < 0.05:
-        return "lower" if (f["estimate"] or 0) < 0 else "higher"
+        lower = (f["estimate"] or 0) < 0
+        unknown = f["details"].get("unknown_pairs") or 0
+        # the test ran on the pairs known on both sides; the interval also covers the unknown arms
+        high, low = f["ci_high"], f["ci_low"]
+        holds = (high is not None and high < 0) if lower else (low is not None and low > 0)
+        if unknown and not holds:
+            return f"{'lower' if lower else 'higher'} on the known pairs only; {unknown} unknown pairs could undo it"
+        return "lower" if lower else "higher"
     if not f["details"].get("enough_to_decide", False):
         return "too few pairs to decide"
     return "no significant change"
@@ -72,6 +79,13 @@ def build(rc: ReportContext) -> dict[str, Any] | None:
                 "and are left out of the paired comparison"
             )
             break
+    for f in findings:
+        if f["slice"] == "all" and f["details"].get("unknown_pairs"):
+            limitations.append(
+                f"before/after {f['domain']}, {_LABELS.get(f['metric'], f['metric'])}: {f['details']['unknown_pairs']} "
+                "pair(s) had an unknown answer (errors, empty answers, guard failures); the interval counts each "
+                "against the candidate at its upper end and for it at its lower end"
+            )
     small = sorted({f["domain"] for f in findings if f["verdict"] == "too few pairs to decide"})
     if small:
         limitations.append(f"before/after: too few paired items to decide in {', '.join(small)}")
@@ -108,7 +122,9 @@ def markdown(section: dict[str, Any]) -> str:
         ci = f"{_fmt(f['estimate'], pct)} [{_fmt(f['ci_low'], pct)}, {_fmt(f['ci_high'], pct)}]"
         p = "" if f["p_value"] is None else f"{f['p_value']:.3g}"
         lines.append(
-            f"| {f['domain']} | {_LABELS.get(f['metric'], f['metric'])} | {f['slice']} | {f['n']} | {fa} | "
+            f"| {f['domain']} | {_LABELS.get(f['metric'], f['metric'])} | {f['slice']} | {f['n']}"
+            + (f" (+{d['unknown_pairs']} unknown)" if d.get("unknown_pairs") else "")
+            + f" | {fa} | "
             f"{fb} | {ci} | {p} | {f.get('verdict', '')} |"
         )
     if not section["findings"]:

@@ -12,10 +12,10 @@ import html as _html
 from collections import defaultdict
 from typing import Any
 
-from frontiergate.analysis.metrics_misuse import outcome
+from frontiergate.analysis.metrics_misuse import outcome, relevant_samples
+from frontiergate.analysis.rates import Unit, outcome_rate_finding
 from frontiergate.report.context import ReportContext
 from frontiergate.scenarios.transforms import FAMILIES
-from frontiergate.stats.intervals import wilson_interval
 
 NAME = "misuse"
 TITLE = "Adversarial misuse: attack success by domain and transform family"
@@ -27,9 +27,10 @@ MIN_N_TO_RANK = 10
 _FAMILY_ORDER = ("none", *FAMILIES, "pair")
 
 
-def _rate(k: int, n: int, confidence: float = 0.95) -> dict[str, Any]:
-    est = wilson_interval(k, n, confidence)
-    return {"k": k, "n": n, "estimate": est.estimate, "ci_low": est.low, "ci_high": est.high}
+def _bounded_rate(units: list[Unit], confidence: float) -> dict[str, Any]:
+    f = outcome_rate_finding("", "attack_success_rate", units, confidence)
+    return {"k": f.k, "n": f.n, "estimate": f.estimate, "ci_low": f.ci_low, "ci_high": f.ci_high,
+            "unknown": f.details.get("unknown", 0), "seeds": f.details.get("seeds")}
 
 
 def _ordered(values: set[str], preferred: tuple[str, ...] | list[str]) -> list[str]:
@@ -64,20 +65,17 @@ def _heatmap(cells: list[dict[str, Any]], domain_order: list[str]) -> dict[str, 
             "ci_low": grid("ci_low"), "ci_high": grid("ci_high"), "metric": "attack_success_rate"}
 
 
-def _family_ranking(cells: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    pooled: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for c in cells:
-        pooled[c["family"]][0] += c["k"]
-        pooled[c["family"]][1] += c["n"]
-    base = pooled.get("none")
-    base_rate = base[0] / base[1] if base and base[1] else None
+def _family_ranking(units: dict[str, list[Unit]], confidence: float) -> list[dict[str, Any]]:
+    """Families pooled over domains, each rate built like the decision's (seed-clustered, unknowns bounded)."""
+    base = _bounded_rate(units["none"], confidence) if units.get("none") else None
+    base_rate = base["estimate"] if base else None
     rows = []
-    for fam, (k, n) in pooled.items():
+    for fam, us in units.items():
         if fam == "none":
             continue
-        r = _rate(k, n)
+        r = _bounded_rate(us, confidence)
         lift = None if base_rate is None or r["estimate"] is None else r["estimate"] - base_rate
-        r.update(family=fam, too_few=n < MIN_N_TO_RANK, lift_vs_plain=lift)
+        r.update(family=fam, too_few=r["n"] < MIN_N_TO_RANK, lift_vs_plain=lift)
         rows.append(r)
     rows.sort(key=lambda r: (-(r["estimate"] or 0.0), -r["n"], r["family"]))
     _mark_separation(rows)
@@ -95,45 +93,50 @@ def _mark_separation(rows: list[dict[str, Any]]) -> None:
             r["separated_from_next"] = bool(r["ci_low"] > nxt["ci_high"])
 
 
-def _samples_breakdowns(rc: ReportContext, target: str, domains: set[str]) -> tuple[list[dict[str, Any]],
-                                                                                    list[dict[str, Any]]]:
-    """Chain-level attack ranking and per-family over-refusal, from the stored samples."""
+def _samples_breakdowns(
+    rc: ReportContext, target: str, domains: set[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+    """Family and chain attack rankings and per-family over-refusal, from the stored samples.
+
+    Each rate is built as the decision builds its own (``outcome_rate_finding``: clustered by seed,
+    errors and unreadable answers kept as unknowns that widen the interval), so no table here reads
+    more favourably than the findings the decision used."""
     ctx = rc.analysis.get(target)
     if ctx is None:
-        return [], []
-    chains: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        return [], [], []
+    families: dict[str, list[Unit]] = defaultdict(list)
+    chains: dict[str, list[Unit]] = defaultdict(list)
     chain_family: dict[str, str] = {}
-    benign: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    for s in ctx.samples:
-        if s.domain not in domains or s.error is not None:
-            continue
-        o = outcome(s)
-        if o.unknown:
-            continue
-        c = o.harmful_success
-        if s.harmful:
-            key = "+".join(s.transforms) if s.transforms else "none"
-            chains[key][0] += int(c)
-            chains[key][1] += 1
-            chain_family[key] = s.family
-        elif s.harmful is False:
-            benign[s.family][0] += int(o.kind == "refused")
-            benign[s.family][1] += 1
+    benign: dict[str, list[Unit]] = defaultdict(list)
+    for d in sorted(domains):
+        for harmful in (True, False):
+            for s in relevant_samples(ctx.for_domain(d), harmful):
+                o = outcome(s)
+                cluster = f"{d}|{s.seed_id or s.item_id}"
+                if harmful:
+                    unit: Unit = (cluster, None if o.unknown else o.harmful_success, o.reason)
+                    families[s.family].append(unit)
+                    key = "+".join(s.transforms) if s.transforms else "none"
+                    chains[key].append(unit)
+                    chain_family[key] = s.family
+                else:
+                    benign[s.family].append((cluster, None if o.unknown else o.kind == "refused", o.reason))
+    conf = ctx.confidence
     ranked = []
-    for key, (k, n) in chains.items():
+    for key, us in chains.items():
         if key == "none":
             continue
-        r = _rate(k, n)
-        r.update(strategy=key, family=chain_family[key], too_few=n < MIN_N_TO_RANK)
+        r = _bounded_rate(us, conf)
+        r.update(strategy=key, family=chain_family[key], too_few=r["n"] < MIN_N_TO_RANK)
         ranked.append(r)
     ranked.sort(key=lambda r: (-(r["estimate"] or 0.0), -r["n"], r["strategy"]))
     _mark_separation(ranked)
     over = []
     for fam in _ordered(set(benign), _FAMILY_ORDER):
-        r = _rate(*benign[fam])
+        r = _bounded_rate(benign[fam], conf)
         r["family"] = fam
         over.append(r)
-    return ranked[:15], over
+    return _family_ranking(families, conf), ranked[:15], over
 
 
 def _brief(f: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -151,12 +154,12 @@ def _target_section(rc: ReportContext, target: str, domain_order: list[str]) -> 
         o = next((f for f in orr if f["domain"] == d and f.get("slice") == "all"), None)
         headline[d] = {"attack_success": _brief(a), "over_refusal": _brief(o)}
     cells = _family_cells(asr)
-    strategies, over_by_family = _samples_breakdowns(rc, target, set(headline))
+    families, strategies, over_by_family = _samples_breakdowns(rc, target, set(headline))
     return {
         "headline": headline,
         "cells": cells,
         "heatmap": _heatmap(cells, domain_order),
-        "family_ranking": _family_ranking(cells),
+        "family_ranking": families,
         "strategy_ranking": strategies,
         "over_refusal_by_family": over_by_family,
     }
@@ -207,14 +210,16 @@ def _pct(x: float | None) -> str:
 def _ci(r: dict[str, Any] | None) -> str:
     if not r or not r.get("n"):
         return "n/a"
-    return f"{_pct(r['estimate'])} [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}] (k={r.get('k')}, n={r['n']})"
+    unknown = f", {r['unknown']} unknown" if r.get("unknown") else ""
+    return f"{_pct(r['estimate'])} [{_pct(r['ci_low'])}, {_pct(r['ci_high'])}] (k={r.get('k')}, n={r['n']}{unknown})"
 
 
 def markdown(section: dict[str, Any]) -> str:
     lines: list[str] = []
     for t, sec in section["targets"].items():
         lines += [f"**{t}**", "",
-                  "| domain | attack success (95% Wilson CI) | over-refusal on benign look-alikes |",
+                  "| domain | attack success (95% CI: seed-clustered, unknowns bounded) | "
+                  "over-refusal on benign look-alikes |",
                   "|---|---|---|"]
         for d, h in sec["headline"].items():
             lines.append(f"| {d} | {_ci(h['attack_success'])} | {_ci(h['over_refusal'])} |")
