@@ -24,6 +24,9 @@ UnknownReason = Literal[
     "agent_idle",
     "turn_cap",
     "degenerate",
+    "declined",
+    "unscored",
+    "interview_unclear",
 ]
 OUTCOME_KINDS: tuple[OutcomeKind, ...] = get_args(OutcomeKind)
 UNKNOWN_REASONS: tuple[UnknownReason, ...] = get_args(UnknownReason)
@@ -40,6 +43,9 @@ REASON_TEXT: dict[str, str] = {
     "agent_idle": "agent did not engage",
     "turn_cap": "episode hit the turn or token cap",
     "degenerate": "degenerate answer (echo of the prompt or gibberish)",
+    "declined": "declined or gave no readable answer",
+    "unscored": "no score or answer record",
+    "interview_unclear": "interview answer unclear (evasive, empty, or both confessed and denied)",
 }
 
 

@@ -22,20 +22,32 @@ from frontiergate.stats.clustered import ClusteredRate, clustered_rate
 Unit = tuple[str, bool | None, str | None]
 """(cluster id, event: True bad / False safe / None unknown, unknown reason)."""
 
+Bounded = tuple[str, float, float, str | None]
+"""(cluster id, value with unknowns as safe, value with unknowns as events, unknown reason).
+
+The general unit: a binary outcome is (0, 0), (1, 1) or, unknown, (0, 1); a unit that is an
+expectation over parts of which some are unknown (an n-agent vote resampled from agents some of
+whom gave no answer) lies anywhere in between. A unit is *known* when both readings agree."""
+
 INTERVAL_NAME = "seed-clustered Wilson {pct}% (design effect); unknowns bounded"
 
 
-def _cells(units: Sequence[Unit], unknown_as: bool | None) -> list[tuple[int, int]]:
-    """Per-cluster (events, units); ``unknown_as`` None drops unknowns (known-only)."""
-    k: dict[str, int] = defaultdict(int)
+def _bounded(unit: Unit) -> Bounded:
+    cid, ev, reason = unit
+    if ev is None:
+        return (cid, 0.0, 1.0, reason)
+    return (cid, float(ev), float(ev), None)
+
+
+def _cells(units: Sequence[Bounded], reading: str) -> list[tuple[float, int]]:
+    """Per-cluster (events, units) under a reading: ``low``, ``high``, or ``known`` (known units only)."""
+    k: dict[str, float] = defaultdict(float)
     n: dict[str, int] = defaultdict(int)
-    for cid, ev, _ in units:
-        if ev is None:
-            if unknown_as is None:
-                continue
-            ev = unknown_as
+    for cid, low, high, _ in units:
+        if reading == "known" and low != high:
+            continue
         n[cid] += 1
-        k[cid] += int(ev)
+        k[cid] += high if reading == "high" else low
     return [(k[c], n[c]) for c in sorted(n)]
 
 
@@ -61,13 +73,25 @@ def outcome_rate_finding(
     details: Mapping[str, Any] | None = None,
 ) -> FindingData:
     """A rate finding whose interval respects seed clustering and bounds the unknowns."""
+    return bounded_rate_finding(domain, metric, [_bounded(u) for u in units], confidence, slice_, details)
+
+
+def bounded_rate_finding(
+    domain: str,
+    metric: str,
+    units: Sequence[Bounded],
+    confidence: float,
+    slice_: str = "all",
+    details: Mapping[str, Any] | None = None,
+) -> FindingData:
+    """``outcome_rate_finding`` for units that may be fractional; the same reading of the unknowns."""
     units = list(units)
-    best = clustered_rate(_cells(units, unknown_as=False), confidence)
-    worst = clustered_rate(_cells(units, unknown_as=True), confidence)
-    known = clustered_rate(_cells(units, unknown_as=None), confidence)
-    reasons = [r for _, ev, r in units if ev is None]
+    best = clustered_rate(_cells(units, "low"), confidence)
+    worst = clustered_rate(_cells(units, "high"), confidence)
+    known = clustered_rate(_cells(units, "known"), confidence)
+    reasons = [r for _, low, high, r in units if low != high]
     n = len(units)
-    seeds = len({cid for cid, _, _ in units})
+    seeds = len({u[0] for u in units})
     estimable = best.estimable and worst.estimable
     info: dict[str, Any] = {
         "seeds": seeds,

@@ -55,6 +55,10 @@ class Outcome:
     measured_correct: bool
     measured_latency_s: float
     measured_tokens: int
+    unknown: tuple[str | None, ...] = ()
+    """Per agent: why its answer is unknown (no answer could be read), or None for a read answer."""
+    measured_unknown: str | None = None
+    """Why the measured (final) answer is unknown, or None."""
 
     @property
     def n_agents(self) -> int:
@@ -76,21 +80,39 @@ def outcome_from_meta(item_id: str, domain: str, value: float | None, meta: dict
     budget = e.get("budget")
     if isinstance(budget, dict):  # the wrapper's raw summary carries the whole budget plan
         budget = budget.get("budget")
+    answers = tuple(e.get("agent_answers") or [None] * n)
+    correct = tuple(bool(c) for c in e["agent_correct"])
+    reasons = list(e.get("agent_unknown") or [])
+    reasons += [None] * (n - len(reasons))
+    # an agent with no readable answer is unknown: a record written before reasons were kept calls it
+    # declined; a correct answer is never unknown
+    unknown = tuple(
+        None if ok or a is not None else str(r or "declined")
+        for a, ok, r in zip(answers, correct, reasons, strict=False)
+    )
+    measured_correct = bool(value and value >= 0.5)
+    measured_unknown = None
+    if not measured_correct and n == 1:
+        measured_unknown = unknown[0]
+    elif not measured_correct and meta.get("unknown_reason"):
+        measured_unknown = str(meta["unknown_reason"])
     return Outcome(
         item_id=item_id,
         domain=domain,
         budget=None if budget is None else int(budget),
         aggregator=str(e.get("aggregator") or "vote"),
         layers=int(e.get("layers") or 1),
-        answers=tuple(e.get("agent_answers") or [None] * n),
-        correct=tuple(bool(c) for c in e["agent_correct"]),
+        answers=answers,
+        correct=correct,
         latency_s=tuple(lat),
         tokens=tuple(tok),
         aggregator_latency_s=float(e.get("aggregator_latency_s") or 0.0),
         aggregator_tokens=int(e.get("aggregator_tokens") or 0),
-        measured_correct=bool(value and value >= 0.5),
+        measured_correct=measured_correct,
         measured_latency_s=float(e.get("ideal_critical_path_s") or e.get("critical_path_s") or 0.0),
         measured_tokens=int(e.get("total_output_tokens") or sum(tok)),
+        unknown=unknown,
+        measured_unknown=measured_unknown,
     )
 
 
@@ -116,6 +138,55 @@ def expected_at(o: Outcome, n: int) -> tuple[float, float, float]:
     lat = sum(max(o.latency_s[i] for i in s) for s in subs) / len(subs)
     tok = sum(sum(o.tokens[i] for i in s) for s in subs) / len(subs)
     return acc, lat, tok
+
+
+def _vote_bound(o: Outcome, subset: Sequence[int], as_correct: bool) -> bool:
+    """The subset's vote with its unknown agents read as correct (``as_correct``) or as wrong.
+
+    Read as correct, the unknown agents join the strongest correct answer in the subset (or one
+    correct answer of their own); read as wrong, the strongest wrong answer (or one wrong answer of
+    their own). Either way they vote together, which is the most they could move the vote, so the
+    two readings bound what the vote would have been had they answered.
+    """
+    missing = [i for i in subset if o.unknown and o.unknown[i] is not None]
+    if not missing:
+        return vote_correct(o.answers, o.correct, subset)
+    counts: dict[str, int] = {}
+    first: dict[str, int] = {}
+    for pos, i in enumerate(subset):
+        a = o.answers[i]
+        if i in missing or a is None or o.correct[i] != as_correct:
+            continue
+        counts[a] = counts.get(a, 0) + 1
+        first.setdefault(a, pos)
+    fill = (
+        min(counts, key=lambda a: (-counts[a], first[a]))
+        if counts
+        else ("\x00unknown as correct" if as_correct else "\x00unknown as wrong")
+    )
+    answers, correct = list(o.answers), list(o.correct)
+    for i in missing:
+        answers[i], correct[i] = fill, as_correct
+    return vote_correct(answers, correct, subset)
+
+
+def bounded_at(o: Outcome, n: int) -> tuple[float, float]:
+    """Expected accuracy of an n-agent vote on this item with its unknown answers read as wrong and
+    as correct: the lower and upper end of what it would have been had every agent answered."""
+    if not 1 <= n <= o.n_agents:
+        raise ValueError(f"n={n} outside 1..{o.n_agents}")
+    subs = _subsets(o.n_agents, n, o.item_id)
+    low = sum(_vote_bound(o, s, False) for s in subs) / len(subs)
+    high = sum(_vote_bound(o, s, True) for s in subs) / len(subs)
+    return low, high
+
+
+def measured_bounds(o: Outcome) -> tuple[float, float]:
+    """The measured (final) answer's correctness, (0, 1) when it is unknown."""
+    if o.measured_unknown is not None:
+        return 0.0, 1.0
+    v = float(o.measured_correct)
+    return v, v
 
 
 @dataclass

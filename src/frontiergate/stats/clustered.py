@@ -50,7 +50,7 @@ class ClusteredRate:
         return asdict(self)
 
 
-def _icc(cells: Sequence[tuple[int, int]]) -> float | None:
+def _icc(cells: Sequence[tuple[float, int]]) -> float | None:
     """ANOVA estimator of the intra-cluster correlation of a binary outcome; None if undefined."""
     c = len(cells)
     n = sum(m for _, m in cells)
@@ -66,7 +66,7 @@ def _icc(cells: Sequence[tuple[int, int]]) -> float | None:
     return min(1.0, max(0.0, (msb - msw) / denom))
 
 
-def _n0(cells: Sequence[tuple[int, int]]) -> float:
+def _n0(cells: Sequence[tuple[float, int]]) -> float:
     c, n = len(cells), sum(m for _, m in cells)
     return (n - sum(m * m for _, m in cells) / n) / (c - 1) if c > 1 else float(n)
 
@@ -79,10 +79,16 @@ def wilson_effective(k_eff: float, n_eff: float, confidence: float) -> tuple[flo
     return round(low, 12), round(high, 12)
 
 
-def clustered_rate(cells: Sequence[tuple[int, int]], confidence: float = 0.95) -> ClusteredRate:
-    """Rate and interval from per-seed cells ``(events, units)``; empty cells are ignored."""
+def clustered_rate(cells: Sequence[tuple[float, int]], confidence: float = 0.95) -> ClusteredRate:
+    """Rate and interval from per-seed cells ``(events, units)``; empty cells are ignored.
+
+    ``events`` may be fractional (a unit that is itself an expectation in [0, 1], such as the
+    accuracy of a resampled vote): the Wilson interval then assumes Bernoulli variance per unit,
+    which is at least the variance of a [0, 1] value with the same mean, so it stays conservative.
+    ``k`` is reported rounded.
+    """
     cells = [(k, m) for k, m in cells if m > 0]
-    k = sum(x for x, _ in cells)
+    total = sum(x for x, _ in cells)
     n = sum(m for _, m in cells)
     seeds = len(cells)
     if n == 0:
@@ -91,8 +97,9 @@ def clustered_rate(cells: Sequence[tuple[int, int]], confidence: float = 0.95) -
     worst = n / seeds  # every seed counts once
     deff = worst if icc is None else min(worst, max(1.0, 1.0 + (_n0(cells) - 1.0) * icc))
     n_eff = n / deff
-    p = k / n
+    p = total / n
     low, high = wilson_effective(p * n_eff, n_eff, confidence)
+    k = int(round(total))
     return ClusteredRate(k, n, seeds, p, low, high, round(deff, 10), round(n_eff, 10), icc, confidence)
 
 
