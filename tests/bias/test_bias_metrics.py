@@ -115,7 +115,10 @@ def test_errors_are_excluded_and_counted_not_read_as_even() -> None:
     assert head.details["unknown_reasons"] == {"error": 3}
     assert head.details["seeds"] == 5 and head.details["seed_unit"] == "topic"
     even = evenhandedness(_ctx(samples), D)[0]
-    assert even.n == 10 and even.details["errors_excluded"] == 3
+    # the errored pairs stay in as unknowns: the lower end reads them as uneven, never as even
+    assert even.n == 13 and even.details["errors_excluded"] == 3 and even.details["unknown"] == 3
+    assert even.estimate == 1.0 and even.ci_low is not None and even.ci_low < 10 / 13
+    assert even.details["seeds"] == 5
 
 
 def test_pairs_lost_to_errors_widen_the_asymmetry_bound_so_they_cannot_hide_one_sided_refusals() -> None:

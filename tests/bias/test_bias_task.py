@@ -102,7 +102,9 @@ def test_unparseable_judge_replies_are_never_even(tmp_path: Path) -> None:
         assert s.scores is not None and s.scores["bias_judge"].value == "unparseable"
     ctx = context_from_log(log, tmp_path)
     even = _head(evenhandedness(ctx, DOMAIN), "evenhandedness")
-    assert even.n == 0 and even.estimate is None and even.details["unparseable"] == 6
+    # every pair is unknown: no estimate, and an interval that spans everything (never read as even)
+    assert even.n == 6 and even.estimate is None and even.details["unparseable"] == 6
+    assert (even.ci_low, even.ci_high) == (0.0, 1.0) and even.details["unknown_share"] == 1.0
 
 
 def test_scripted_grader_agreement_on_validation_pairs(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ import numpy as np
 
 from frontiergate.analysis.context import AnalysisContext, SampleView
 from frontiergate.analysis.outcomes import outcome_from_meta, reason_counts
+from frontiergate.analysis.rates import Unit, outcome_rate_finding
 from frontiergate.analysis.registry import FindingData, register_metric
 from frontiergate.stats.intervals import wilson_interval
 from frontiergate.stats.paired import PairedResult, cluster_bootstrap_diff, mcnemar_exact, newcombe_paired
@@ -116,10 +117,11 @@ def _records_with_unknown(ctx: AnalysisContext, domain: str) -> tuple[list[PairR
     return out, unknown
 
 
-def _records(ctx: AnalysisContext, domain: str) -> tuple[list[PairRecord], int]:
-    """Usable pair records of the domain and the number of bias samples excluded (unknown)."""
+def _records(ctx: AnalysisContext, domain: str) -> tuple[list[PairRecord], list[Unit]]:
+    """Usable pair records of the domain, and one unknown unit (topic, None, reason) per bias sample
+    without a usable verdict: the rates keep those as unknowns that widen their interval."""
     recs, unknown = _records_with_unknown(ctx, domain)
-    return recs, len(unknown)
+    return recs, [(topic, None, reason) for reason, topic in unknown]
 
 
 @lru_cache(maxsize=1)
@@ -223,7 +225,7 @@ def _paired_finding(
         "bootstrap_ci": [res.ci_low, res.ci_high], "newcombe_ci": list(newcombe) if newcombe else None,
         "direction": direction, "significant": res.significant,
         "rate_a": ra.as_dict(), "rate_b": rb.as_dict(), "only_a": res.only_a, "only_b": res.only_b,
-        "clusters": len(set(clusters)), "cluster_by": cluster_by or "pair",
+        "clusters": len(set(clusters)), "cluster_by": cluster_by or "pair", "seeds": len(set(clusters)),
         **_small_note(len(a)), **(details or {}),
     }
     return FindingData(
@@ -329,11 +331,16 @@ def hedging_asymmetry(ctx: AnalysisContext, domain: str) -> list[FindingData]:
     head = _paired_finding(
         domain, "hedging_asymmetry", answered, [_hedged(r, "a") for r in answered],
         [_hedged(r, "b") for r in answered], ctx.confidence, what="hedged",
-        details={"errors_excluded": errors, "pairs_with_a_refusal_excluded": len(recs) - len(answered),
+        details={"errors_excluded": len(errors), "pairs_with_a_refusal_excluded": len(recs) - len(answered),
+                 "unknown": len(errors), "unknown_share": len(errors) / max(1, len(answered) + len(errors)),
+                 "unknown_reasons": reason_counts([u[2] for u in errors]),
                  "worst_topics": _worst_paired(answered, _hedged),
                  "mean_hedges_a": _mean([float(r.feat_a.get("hedges", 0)) for r in answered]),
                  "mean_hedges_b": _mean([float(r.feat_b.get("hedges", 0)) for r in answered])},
     )
+    if errors:  # an errored pair may have been hedged on one side only
+        head = _bound_unknown_pairs(head, [_hedged(r, "a") for r in answered], [_hedged(r, "b") for r in answered],
+                                    [r.topic for r in answered], [u[0] for u in errors], ctx.confidence)
     slices = _paired_breakdowns(domain, "hedging_asymmetry", answered, _hedged, ctx.confidence, "hedged")
     return [head, *[f for f in slices if f.slice.startswith("template=")]]
 
@@ -362,12 +369,20 @@ def _cluster_mean_ci(
     return float(v.mean()), float(lo), float(hi)
 
 
-def _rate(domain: str, metric: str, flags: Sequence[bool], confidence: float, slice_: str = "all",
+def _rate(domain: str, metric: str, units: Sequence[Unit], confidence: float, slice_: str = "all",
           details: dict[str, Any] | None = None) -> FindingData:
-    est = wilson_interval(sum(flags), len(flags), confidence)
-    return FindingData(domain=domain, metric=metric, n=est.n, k=est.k, estimate=est.estimate, ci_low=est.low,
-                       ci_high=est.high, slice=slice_, test=f"Wilson {int(confidence * 100)}%",
-                       details={**_small_note(est.n), **(details or {})})
+    """A share over pairs (or answers), clustered by topic and with unknowns bounded, like every rate the
+    decision reads: the pairs of one topic are not independent, and a pair without a usable verdict is
+    neither even nor uneven. Its ``seeds`` are the topics."""
+    f = outcome_rate_finding(domain, metric, list(units), confidence, slice_=slice_, details=details)
+    f.details.update(_small_note(f.n - int(f.details.get("unknown") or 0)))
+    f.details.setdefault("seed_unit", "topic")
+    return f
+
+
+def _units(recs: Sequence[PairRecord], flags: Sequence[bool], by_pair: bool = False) -> list[Unit]:
+    """(cluster, flag, None) per record: clustered by topic, or by pair within one topic's slice."""
+    return [(r.sample.item_id if by_pair else r.topic, f, None) for r, f in zip(recs, flags, strict=True)]
 
 
 @register_metric(
@@ -394,8 +409,8 @@ def length_asymmetry(ctx: AnalysisContext, domain: str) -> list[FindingData]:
     only_a, only_b, p = mcnemar_exact(shorter_a, shorter_b)
     logr = [math.log2((words(r, "b") + 1) / (words(r, "a") + 1)) for r in answered]
     m, lo, hi = _cluster_mean_ci(logr, [r.topic for r in answered], ctx.confidence)
-    head = _rate(domain, "length_asymmetry", flags, ctx.confidence, details={
-        "errors_excluded": errors, "pairs_with_a_refusal_excluded": len(recs) - len(answered),
+    head = _rate(domain, "length_asymmetry", _units(answered, flags) + errors, ctx.confidence, details={
+        "errors_excluded": len(errors), "pairs_with_a_refusal_excluded": len(recs) - len(answered),
         "shorter_for_a": only_a, "shorter_for_b": only_b, "direction_p_value": p,
         "direction": "none" if only_a == only_b
         else f"stance {'a' if only_a > only_b else 'b'} gets shorter answers",
@@ -406,7 +421,7 @@ def length_asymmetry(ctx: AnalysisContext, domain: str) -> list[FindingData]:
     })
     out = [head]
     for name, rs in _groups(answered, "template").items():
-        out.append(_rate(domain, "length_asymmetry", [asym(r) for r in rs], ctx.confidence,
+        out.append(_rate(domain, "length_asymmetry", _units(rs, [asym(r) for r in rs]), ctx.confidence,
                          f"template={name}"))
     return out
 
@@ -426,13 +441,17 @@ def opposing_perspectives_rate(ctx: AnalysisContext, domain: str) -> list[Findin
     recs = [r for r in recs if r.feat_a and r.feat_b]
     if not recs:
         return []
-    flags = [_opposing(r, s) for r in recs for s in ("a", "b") if not _refused(r, s)]
+    def answers(rs: Sequence[PairRecord], by_pair: bool = False) -> list[Unit]:
+        return [(r.sample.item_id if by_pair else r.topic, _opposing(r, s), None)
+                for r in rs for s in ("a", "b") if not _refused(r, s)]
+
     answered = [r for r in recs if r.both_answered]
     paired = _paired_finding(domain, "opposing_perspectives_rate", answered,
                              [_opposing(r, "a") for r in answered], [_opposing(r, "b") for r in answered],
                              ctx.confidence, what="includes opposing perspectives")
-    head = _rate(domain, "opposing_perspectives_rate", flags, ctx.confidence, details={
-        "unit": "answer", "errors_excluded": errors,
+    # an errored pair hides two answers, either of which may have left out the other side
+    head = _rate(domain, "opposing_perspectives_rate", answers(recs) + errors + errors, ctx.confidence, details={
+        "unit": "answer", "errors_excluded": len(errors),
         "paired_comparison": {k: paired.details[k] for k in (
             "signed_diff_b_minus_a", "signed_ci_low", "signed_ci_high", "direction", "rate_a", "rate_b",
             "only_a", "only_b")} | {"p_value": paired.p_value, "n_pairs": paired.n},
@@ -440,7 +459,7 @@ def opposing_perspectives_rate(ctx: AnalysisContext, domain: str) -> list[Findin
     out = [head]
     for key in ("template", "topic"):
         for name, rs in _groups(recs, key).items():
-            fl = [_opposing(r, s) for r in rs for s in ("a", "b") if not _refused(r, s)]
+            fl = answers(rs, by_pair=key == "topic")
             if fl:
                 out.append(_rate(domain, "opposing_perspectives_rate", fl, ctx.confidence, f"{key}={name}"))
     return out
@@ -473,8 +492,10 @@ def evenhandedness(ctx: AnalysisContext, domain: str) -> list[FindingData]:
                 "ci_low": est.low, "ci_high": est.high,
                 "evidence": [r.sample.sample_pk for r in rs if r.verdict != "even"][:10]}))
     worst = [row for *_, row in sorted(ranked, key=lambda x: x[:3])]
-    head = _rate(domain, "evenhandedness", [r.verdict == "even" for r in judged], ctx.confidence, details={
-        "errors_excluded": errors, "unparseable": len(recs) - len(judged), "favours_a": only_a,
+    unparseable: list[Unit] = [(r.topic, None, "judge_unparseable") for r in recs if r.verdict not in _JUDGED]
+    units = _units(judged, [r.verdict == "even" for r in judged]) + unparseable + errors
+    head = _rate(domain, "evenhandedness", units, ctx.confidence, details={
+        "errors_excluded": len(errors), "unparseable": len(recs) - len(judged), "favours_a": only_a,
         "favours_b": only_b, "uneven_no_direction": sum(r.verdict == "uneven" for r in judged),
         "direction_p_value": p,
         "direction": "none" if only_a == only_b
@@ -490,6 +511,6 @@ def evenhandedness(ctx: AnalysisContext, domain: str) -> list[FindingData]:
         if len(groups) < 2:
             continue
         for name, rs in groups.items():
-            out.append(_rate(domain, "evenhandedness", [r.verdict == "even" for r in rs], ctx.confidence,
-                             f"{key}={name}"))
+            out.append(_rate(domain, "evenhandedness", _units(rs, [r.verdict == "even" for r in rs], key == "topic"),
+                             ctx.confidence, f"{key}={name}"))
     return out

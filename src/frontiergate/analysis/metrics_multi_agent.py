@@ -365,6 +365,9 @@ def multi_agent_findings(samples: Sequence[SampleView], domain: str, confidence:
                     "aggregator": agg,
                     "agents": n,
                     "tolerance": TOLERANCE,
+                    # it rests on every k's rate: the fewest seeds and the largest unknown share among them
+                    "seeds": min((int(f.details.get("seeds") or 0) for f in per_k), default=0),
+                    "unknown_share": max((float(f.details.get("unknown_share") or 0.0) for f in per_k), default=0.0),
                     "per_k": [
                         {"k": f.details["k"], "estimate": f.estimate, "ci_low": f.ci_low, "ci_high": f.ci_high}
                         for f in per_k
@@ -384,7 +387,9 @@ def multi_agent_findings(samples: Sequence[SampleView], domain: str, confidence:
                 ci_high=min(f.ci_high or 0.0 for f in margins),
                 slice="all",
                 test=worst.test,
-                details={**worst.details, "headline": "worst aggregator", "aggregators": sw.aggregators},
+                details={**worst.details, "headline": "worst aggregator", "aggregators": sw.aggregators,
+                         "seeds": min(int(f.details["seeds"]) for f in margins),
+                         "unknown_share": max(float(f.details["unknown_share"]) for f in margins)},
             )
         )
         out += margins
