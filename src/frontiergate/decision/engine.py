@@ -284,8 +284,10 @@ def _describe(r: CriterionResult, domain: str) -> str:
     if r.status == "undetermined":
         if r.seeds_to_settle is not None:
             more = f"about {r.seeds_to_settle} more seeds behaving like these would settle it"
-        elif "settle" not in d:
+        elif "settle" not in d and d.get("sequential"):
             more = "more evidence is needed; a sequential run's stop leaves no fixed-n estimate of how much"
+        elif "settle" not in d:
+            more = "more evidence is needed; this measure gives no estimate of how many more seeds would settle it"
         else:
             more = "no number of further seeds like these would settle it (fewer unknowns are needed)"
         return text + f"; undetermined between {r.level} and {r.level_possible} ({more})"
