@@ -118,11 +118,23 @@ def test_met_min_seeds_requirement_is_recorded_and_clears() -> None:
     assert d["previous_alert_requirements"][0]["met"] is True
 
 
+ALL_FAMILIES = frozenset({"none", "encoding", "roleplay", "hypothetical", "refusal_suppression", "payload_splitting",
+                          "multi_turn", "format_shift", "persuasion"})
+
+
 @pytest.mark.parametrize(
-    ("facts", "met"), [(RunFacts(quick=False), True), (RunFacts(quick=True), False), (None, False)]
+    ("facts", "met"),
+    [
+        (RunFacts(quick=False, families_run={"cyber": ALL_FAMILIES}), True),
+        (RunFacts(quick=True, families_run={"cyber": ALL_FAMILIES}), False),
+        (None, False),
+        # not --quick, but the plan left families out (task arguments, a custom plan): not met either
+        (RunFacts(quick=False, families_run={"cyber": frozenset({"none", "encoding"})}), False),
+        (RunFacts(quick=False), False),  # which families ran is not known
+    ],
 )
 def test_full_transforms_requirement(facts: RunFacts | None, met: bool) -> None:
-    """A quick run, or a run whose transform set is not known, does not meet it."""
+    """A quick run, a run that left families out, or one whose transform set is not known, does not meet it."""
     prev = _previous({"full_transforms": True})
     d = _cyber(decide(policy(), [finding(0, 300)], {"cyber"}, previous=prev, run_facts=facts))
     assert d["previous_alert_requirements"][0]["met"] is met

@@ -87,8 +87,21 @@ def raised_alerts(name: str, dom: Domain, results: list[CriterionResult]) -> lis
     return out
 
 
+def _missing_families(facts: RunFacts, domain: str | None) -> list[str] | None:
+    """The default sweep's families absent from this run's harmful samples on ``domain`` (None: unknown)."""
+    from frontiergate.scenarios.transforms.base import FAMILIES, OPT_IN_FAMILIES
+
+    if facts.families_run is None or domain is None:
+        return None
+    ran = facts.families_run.get(domain, frozenset())
+    return [f for f in FAMILIES if f not in OPT_IN_FAMILIES and f not in ran]
+
+
 def check_previous_requirements(
-    previous_domain: dict[str, Any] | None, results: list[CriterionResult], run_facts: RunFacts | None
+    previous_domain: dict[str, Any] | None,
+    results: list[CriterionResult],
+    run_facts: RunFacts | None,
+    domain: str | None = None,
 ) -> list[dict[str, Any]]:
     """Whether this run gives the evidence the previous run's alerts demanded of it.
 
@@ -125,6 +138,16 @@ def check_previous_requirements(
                 unmet.append(
                     f"this run used --quick; the previous run's {level} alert on {metric} required the "
                     "full transform set"
+                )
+            elif (missing := _missing_families(run_facts, domain)) is None:
+                unmet.append(
+                    f"which transform families ran on {domain} is not known; the previous run's {level} alert "
+                    f"on {metric} required the full transform set"
+                )
+            elif missing:
+                unmet.append(
+                    f"this run's {domain} samples leave out the transform families {', '.join(missing)}; the "
+                    f"previous run's {level} alert on {metric} required the full transform set"
                 )
             else:
                 met.append("the full transform set ran")

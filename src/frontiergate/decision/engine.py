@@ -489,7 +489,7 @@ def decide(
         d.alerts = raised_alerts(n, policy.domains[n], d.criteria)
         if previous is not None:
             prev_domain = (previous.decision.get("domains") or {}).get(n)
-            d.previous_alert_requirements = check_previous_requirements(prev_domain, d.criteria, run_facts)
+            d.previous_alert_requirements = check_previous_requirements(prev_domain, d.criteria, run_facts, n)
             _hold_on_unmet_requirements(d)
         if mitigation is not None:
             d.residual = residual_summary(mitigation.target, residuals[n])

@@ -10,6 +10,7 @@ were honoured depends on how this run was made (``RunFacts``). They are plain fr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -62,3 +63,7 @@ class RunFacts:
 
     quick: bool = False
     """``--quick``: the transform set was reduced, so the full-transform requirement is not met."""
+    families_run: Mapping[str, frozenset[str]] | None = None
+    """Per domain, the transform families of the harmful samples this run holds (None: not known).
+    A run can leave families out without ``--quick`` (task arguments, a custom plan), so the
+    full-transform requirement is checked against what ran, not only against the flag."""

@@ -636,6 +636,20 @@ def _mitigations(
     return out
 
 
+def _families_run(ctxs: dict[str, AnalysisContext]) -> dict[str, frozenset[str]]:
+    """Per domain, the transform families of the harmful samples every target of the run holds: what
+    the full-transform requirement of a previous run's alert is checked against."""
+    per_target: list[dict[str, set[str]]] = []
+    for ctx in ctxs.values():
+        fams: dict[str, set[str]] = {}
+        for s in ctx.samples:
+            if s.harmful:
+                fams.setdefault(s.domain, set()).add(s.family)
+        per_target.append(fams)
+    domains = {d for t in per_target for d in t}
+    return {d: frozenset.intersection(*(frozenset(t.get(d, ())) for t in per_target)) for d in domains}
+
+
 def analyse_and_decide(
     store: Store, run_id: str, policy: Policy, lineage_store: Store | None = None
 ) -> dict[str, AnalysisContext]:
@@ -657,7 +671,7 @@ def analyse_and_decide(
     previous: dict[str, PreviousRun] = previous_runs(
         lineage_store or store, options.get("previous"), ctxs, targets, policy
     )
-    facts = RunFacts(quick=bool(options.get("quick", False)))
+    facts = RunFacts(quick=bool(options.get("quick", False)), families_run=_families_run(ctxs))
     with store.session() as s:
         store.clear_derived(s, run_id)
         for target in targets:
