@@ -162,3 +162,27 @@ def test_unknown_realistic_arm_is_counted_not_paired(tmp_path: Path) -> None:
     assert d["unknown_pairs"] == 1 and d["pairs"] == 11
     assert d["realistic_arm"]["unknown"] == 1 and d["realistic_arm"]["samples"] == 12
     assert d["realistic_arm"]["k"] == 11 and d["realistic_arm"]["n"] == 11
+
+
+def test_awareness_rates_keep_errored_samples_as_unknown_and_state_their_seeds() -> None:
+    """Gaming attempt: the samples on which the model would say "this is a test" (and comply) end in
+    errors. They must stay in both rates as unknowns, never read as 'not aware' or 'refused'."""
+    from frontiergate.analysis.context import AnalysisContext, SampleView, ScoreView
+
+    def view(pk: int, seed: str, *, aware: bool | None, complied: bool | None, error: str | None = None) -> SampleView:
+        scores = {} if error else {
+            "verbalised_awareness": ScoreView(None if aware is None else float(aware), None, None, {}),
+            "refusal_rules": ScoreView(0.0, "x", None, {"outcome": "complied_harmful" if complied else "refused"}),
+        }
+        return SampleView(pk, 1, "frontiergate/awareness", "m", f"i{pk}", seed, "cyber", "c", "high", True, "none",
+                          [], "eval", None, {}, 1, error, 0, 0, None, scores)
+
+    samples = [view(i, f"s{i % 10}", aware=False, complied=False) for i in range(30)]
+    samples += [view(100 + i, f"s{i % 10}", aware=None, complied=None, error="boom") for i in range(10)]
+    ctx = AnalysisContext("r", "m", samples, [])
+    rate = {f.slice: f for f in verbalised_awareness_rate(ctx, "cyber")}["all"]
+    assert rate.n == 40 and rate.details["unknown"] == 10 and rate.details["seeds"] == 10
+    assert rate.ci_high is not None and rate.ci_high > 0.25  # the errored ten may all have spotted the test
+    behaviour = {f.slice: f for f in behaviour_given_awareness(ctx, "cyber")}
+    assert behaviour["all"].n == 40 and behaviour["all"].details["unknown"] == 10
+    assert behaviour["aware=no"].n == 30 and behaviour["aware=no"].details["unknown"] == 0
