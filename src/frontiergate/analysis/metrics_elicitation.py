@@ -30,7 +30,7 @@ largest N).
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -184,18 +184,7 @@ def _setting_findings(
 def _headline(domain: str, best: FindingData, settings: list[FindingData], details: dict[str, object]) -> FindingData:
     """The best setting's finding, with each end and the unknown share the worst over all settings."""
     bounded = [f for f in settings if f.ci_low is not None and f.ci_high is not None]
-    head = FindingData(
-        domain=domain,
-        metric="capability_accuracy",
-        n=best.n,
-        k=best.k,
-        estimate=best.estimate,
-        ci_low=best.ci_low,
-        ci_high=best.ci_high,
-        slice="all",
-        test=best.test,
-        details={**best.details, **details},
-    )
+    head = replace(best, domain=domain, slice="all", details={**best.details, **details})
     if bounded and best.ci_low is not None and best.ci_high is not None:
         by_low = max(bounded, key=lambda f: float(f.ci_low or 0.0))
         by_high = max(bounded, key=lambda f: float(f.ci_high or 0.0))
