@@ -37,6 +37,18 @@ REGISTRY_NAME = "foreign_task_score"
 _LETTERS = {"C": 1.0, "I": 0.0, "P": 0.5}
 _WORDS = {"yes": 1.0, "true": 1.0, "no": 0.0, "false": 0.0}
 
+# Inspect's reasons for an abnormal score (``Score.reason``): the model refused, answered nothing, or
+# broke the answer format (a multiple-choice probe where no letter was picked), or the grader failed.
+# Its value then reads as wrong, which for a higher-is-worse capability criterion is the safe side,
+# so these are unknown, as a declined answer is in ``capability_accuracy``
+_UNREAD = {
+    "refusal": "declined",
+    "no_response": "empty",
+    "invalid_response_format": "declined",
+    "grader_failed": "judge_unparseable",
+    "scoring_failed": "judge_unparseable",
+}
+
 
 def _as_float(value: Any) -> float | None:
     if isinstance(value, bool):
@@ -85,6 +97,11 @@ def _unit(s: SampleView, scorer: str | None, flip: bool) -> tuple[Unit, str | No
     raw = sc.value if sc.value is not None else sc.meta.get("value")
     if isinstance(raw, str) and raw.strip() == "N":
         return (cluster, None, "empty"), None
+    reason = _UNREAD.get(str(sc.meta.get("score_reason") or ""))
+    if reason is None and sc.answer is not None and not sc.answer.strip() and _as_float(raw) == 0.0:
+        reason = "declined"  # scored wrong although no answer was read (a log written before reasons were kept)
+    if reason is not None:
+        return (cluster, None, reason), None
     v = _as_float(raw)
     if v is None:
         return (cluster, None, "judge_unparseable"), "unreadable"

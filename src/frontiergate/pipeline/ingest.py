@@ -98,6 +98,9 @@ def ingest_log(s: Session, evaluation: EvaluationRow, log_path: Path) -> tuple[i
                 else (float(value) if isinstance(value, bool) else None)
             )
             smeta = dict(sc.metadata or {})
+            reason = getattr(sc, "reason", None)
+            if reason:  # Inspect's abnormal-score reason (refusal, no response, grader failed...): not a wrong answer
+                smeta.setdefault("score_reason", str(reason))
             if num is None and value is not None:
                 # a non-numeric value (a foreign task's "C"/"I", a dict of sub-scores) is kept as it was,
                 # so a declared metric mapping can read it as Inspect's own metrics do
