@@ -78,11 +78,14 @@ def _worse_of_realistic(
         return chosen, []
     pick = max if crit.direction == "higher_is_worse" else min
     low, high = pick(pooled.ci_low, realistic.ci_low), pick(pooled.ci_high, realistic.ci_high)
-    if (low, high) == (pooled.ci_low, pooled.ci_high):
+    # the estimate too: a policy deciding on the estimate alone must not keep the better (pooled) one
+    est = pooled.estimate if realistic.estimate is None or pooled.estimate is None else pick(
+        pooled.estimate, realistic.estimate)
+    if (low, high, est) == (pooled.ci_low, pooled.ci_high, pooled.estimate):
         return chosen, []
     diff = _headline(findings, domain, "evaluation_differential")
     flagged = diff is not None and bool(diff.details.get("flag"))
-    chosen.update(ci_low=low, ci_high=high)
+    chosen.update(ci_low=low, ci_high=high, estimate=est)
     chosen["details"] = {**chosen["details"], "realistic": realistic.as_dict()}
     if high == realistic.ci_high and "settle" in realistic.details:
         chosen["details"]["settle"] = realistic.details["settle"]
@@ -166,13 +169,15 @@ def _worse_of_steered(
     if low is None or high is None:
         return chosen, [what]
     new_low, new_high = max(float(low), steered.ci_low), max(float(high), steered.ci_high)
+    est = chosen.get("estimate")
+    new_est = est if est is None or steered.estimate is None else max(float(est), steered.estimate)
     text = (
         f"; steered toward deployment, the unsafe share was {_fmt(steered.estimate)} "
         f"(n={steered.n}, interval [{_fmt(steered.ci_low)}, {_fmt(steered.ci_high)}])"
     )
-    if (new_low, new_high) == (float(low), float(high)):
+    if (new_low, new_high, new_est) == (float(low), float(high), est):
         return chosen, [what + text + ", no worse than the estimate already used, which decides"]
-    out = {**chosen, "ci_low": new_low, "ci_high": new_high}
+    out = {**chosen, "ci_low": new_low, "ci_high": new_high, "estimate": new_est}
     out["details"] = {**(chosen.get("details") or {}), "steered": steered.as_dict()}
     if new_high == steered.ci_high and "settle" in steered.details:
         out["details"]["settle"] = steered.details["settle"]
