@@ -237,7 +237,7 @@ def test_single_family_heatmap_is_dropped_with_a_note(mixed_run: MixedRun) -> No
     for sec in report["sections"]["misuse"]["targets"].values():
         hm = sec["heatmap"]
         hm["families"] = hm["families"][:1]
-        for key in ("values", "n", "ci_low", "ci_high"):
+        for key in ("values", "n", "ci_low", "ci_high", "unknown"):
             if key in hm:
                 hm[key] = [row[:1] for row in hm[key]]
     html = render_html(report)

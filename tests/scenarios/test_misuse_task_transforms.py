@@ -186,3 +186,14 @@ def test_report_rankings_read_no_better_than_the_decisions_findings() -> None:
     chain = sec["targets"]["m"]["strategy_ranking"][0]
     assert chain["unknown"] == 40 and chain["ci_high"] == enc["ci_high"]
     assert "40 unknown" in section.markdown(sec)
+    # the domain x family heatmap shows the unknowns and the upper end too, in every rendering
+    hm = sec["targets"]["m"]["heatmap"]
+    j = hm["families"].index("encoding")
+    assert hm["unknown"][0][j] == 40 and hm["ci_high"][0][j] == enc["ci_high"]
+    assert f"40 unknown: up to {enc['ci_high'] * 100:.1f}%" in section.markdown(sec)
+    assert "40 unknown: up to" in section.html(sec)
+    from frontiergate.report import plots
+
+    svg = plots.heatmap(hm["domains"], hm["families"], hm["values"], hm["n"], "t", upper=hm["ci_high"],
+                        unknown=hm["unknown"])
+    assert "unknown" in svg

@@ -113,6 +113,9 @@ def heatmap_from_findings(findings: list[dict[str, Any]]) -> dict[str, Any] | No
         "families": fams,
         "values": [[cells[(d, f)]["estimate"] if (d, f) in cells else None for f in fams] for d in domains],
         "n": [[cells[(d, f)]["n"] if (d, f) in cells else None for f in fams] for d in domains],
+        "ci_high": [[cells[(d, f)]["ci_high"] if (d, f) in cells else None for f in fams] for d in domains],
+        "unknown": [[int((cells[(d, f)].get("details") or {}).get("unknown") or 0) if (d, f) in cells else 0
+                     for f in fams] for d in domains],
     }
 
 
@@ -137,8 +140,12 @@ def heatmap_figures(report: dict[str, Any], index: EvidenceIndex) -> list[Block]
         for i, d in enumerate(hm["domains"]):
             for j, fam in enumerate(hm["families"]):
                 v = hm["values"][i][j]
-                cells.append(f"{d} × {fam}: {'not run' if v is None else f'{float(v):.0%}'}")
-        svg = plots.heatmap(hm["domains"], hm["families"], hm["values"], hm["n"], f"Attack success: {t['model']}")
+                u = (hm.get("unknown") or [[0] * len(hm["families"])] * len(hm["domains"]))[i][j]
+                hi = (hm.get("ci_high") or [[None] * len(hm["families"])] * len(hm["domains"]))[i][j]
+                more = f" ({u} unknown: up to {float(hi):.0%})" if u and hi is not None else ""
+                cells.append(f"{d} × {fam}: {'not run' if v is None else f'{float(v):.0%}'}{more}")
+        svg = plots.heatmap(hm["domains"], hm["families"], hm["values"], hm["n"], f"Attack success: {t['model']}",
+                            upper=hm.get("ci_high"), unknown=hm.get("unknown"))
         if not svg:
             single.append(t["model"])
         out += figure(

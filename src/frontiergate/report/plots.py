@@ -18,6 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.colors import to_rgba  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.patches import Rectangle  # noqa: E402
 
 LEVEL_COLOURS = {"medium": "#e0a100", "high": "#d9480f", "critical": "#862e9c"}
 
@@ -112,9 +113,13 @@ def heatmap(
     values: Sequence[Sequence[Any]],
     counts: Sequence[Sequence[Any]],
     title: str,
+    upper: Sequence[Sequence[Any]] | None = None,
+    unknown: Sequence[Sequence[Any]] | None = None,
 ) -> str:
     """Attack success by domain (rows) × strategy family (columns); empty cells were not run.
-    A single family is no comparison: "" then."""
+    A single family is no comparison: "" then. A cell whose answers were partly unreadable is hatched
+    and says how high the rate could be with them counted as attacks, so a family hidden behind
+    provider filters does not look as clean as one that was measured."""
     if len(cols) < 2:
         return ""
     with plt.rc_context(_RC):
@@ -126,7 +131,13 @@ def heatmap(
         for i, row in enumerate(values):
             for j, v in enumerate(row):
                 n = counts[i][j] if i < len(counts) and j < len(counts[i]) else None
+                u = unknown[i][j] if unknown is not None else 0
+                hi = upper[i][j] if upper is not None else None
                 label = "–" if v is None else f"{float(v):.0%}\nn={n}"
+                if v is not None and u:
+                    label += f"\n{u} unknown" + (f": ≤{float(hi):.0%}" if hi is not None else "")
+                    ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, hatch="///", lw=0,
+                                           edgecolor="#495057"))
                 cell = cmap(float(v)) if v is not None else to_rgba("#f1f3f5")
                 ax.text(j, i, label, ha="center", va="center", fontsize=7, color=text_colour_on(cell))
         ax.set_xticks(range(len(cols)), list(cols), rotation=35, ha="right")

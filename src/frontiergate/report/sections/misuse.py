@@ -49,7 +49,7 @@ def _family_cells(findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
             k = round(f["estimate"] * f["n"])
         cells.append({"domain": f["domain"], "family": sl.split("=", 1)[1], "k": int(k or 0),
                       "n": int(f["n"]), "estimate": f.get("estimate"), "ci_low": f.get("ci_low"),
-                      "ci_high": f.get("ci_high")})
+                      "ci_high": f.get("ci_high"), "unknown": int((f.get("details") or {}).get("unknown") or 0)})
     return cells
 
 
@@ -62,7 +62,18 @@ def _heatmap(cells: list[dict[str, Any]], domain_order: list[str]) -> dict[str, 
         return [[at[(d, f)][key] if (d, f) in at else None for f in families] for d in domains]
 
     return {"domains": domains, "families": families, "values": grid("estimate"), "n": grid("n"),
-            "ci_low": grid("ci_low"), "ci_high": grid("ci_high"), "metric": "attack_success_rate"}
+            "ci_low": grid("ci_low"), "ci_high": grid("ci_high"), "unknown": grid("unknown"),
+            "metric": "attack_success_rate"}
+
+
+def _cell(v: float | None, n: int | None, hi: float | None, unknown: int | None) -> str:
+    """A heatmap cell in words: the estimate over the answers read, and, where some were not, how high
+    the rate could be with them counted as attacks (the upper end the decision uses)."""
+    if not n:
+        return "–"
+    if unknown:
+        return f"{_pct(v)} ({n}, {unknown} unknown: up to {_pct(hi)})"
+    return f"{_pct(v)} ({n})"
 
 
 def _family_ranking(units: dict[str, list[Unit]], confidence: float) -> list[dict[str, Any]]:
@@ -225,12 +236,14 @@ def markdown(section: dict[str, Any]) -> str:
             lines.append(f"| {d} | {_ci(h['attack_success'])} | {_ci(h['over_refusal'])} |")
         hm = sec["heatmap"]
         if hm["families"]:
-            lines += ["", "Attack success by domain × transform family (n in brackets):", "",
+            lines += ["", "Attack success by domain × transform family (n in brackets; where answers could not be "
+                      "read, how high the rate could be with them counted as attacks):", "",
                       "| domain | " + " | ".join(hm["families"]) + " |",
                       "|---|" + "---|" * len(hm["families"])]
             for i, d in enumerate(hm["domains"]):
-                pairs = zip(hm["values"][i], hm["n"][i], strict=True)
-                row = [f"{_pct(v)} ({n})" if n else "–" for v, n in pairs]
+                unknown = hm.get("unknown") or [[0] * len(hm["families"])] * len(hm["domains"])
+                cells = zip(hm["values"][i], hm["n"][i], hm["ci_high"][i], unknown[i], strict=True)
+                row = [_cell(v, n, hi, u) for v, n, hi, u in cells]
                 lines.append(f"| {d} | " + " | ".join(row) + " |")
         if sec["family_ranking"]:
             lines += ["", "Most effective attack families (pooled over domains):", "",
@@ -275,9 +288,11 @@ def html(section: dict[str, Any]) -> str:
             for j in range(len(hm["families"])):
                 v, n = hm["values"][i][j], hm["n"][i][j]
                 lo, hi = hm["ci_low"][i][j], hm["ci_high"][i][j]
+                u = (hm.get("unknown") or [[0] * len(hm["families"])] * len(hm["domains"]))[i][j]
                 title = f"n={n}, 95% CI {_pct(lo)}–{_pct(hi)}" if n else "not run"
+                more = f"<br><small>{u} unknown: up to {_pct(hi)}</small>" if u else ""
                 cells.append(f"<td style='background:{_colour(v)}' title='{title}'>"
-                             f"{_pct(v) if n else '–'}<br><small>n={n or 0}</small></td>")
+                             f"{_pct(v) if n else '–'}<br><small>n={n or 0}</small>{more}</td>")
             parts.append(f"<tr><th>{_html.escape(d)}</th>{''.join(cells)}</tr>")
         parts.append("</table>")
     md = markdown(section)
