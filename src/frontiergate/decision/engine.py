@@ -422,6 +422,20 @@ def _hold_on_unmet_requirements(d: DomainDecision) -> None:
         _amend(d, text)
 
 
+def _hold_if_incomplete(d: DomainDecision, why: tuple[str, ...]) -> None:
+    """A run that did not finish cannot clear a domain: the samples it never ran are not in any
+    interval. A level its partial evidence already reached stands (it rests on observed events)."""
+    if not why or d.action not in ("deploy", SAFEGUARDED_ACTION) or d.status == "not_evaluated":
+        return
+    if d.status in ("evaluated", "undetermined"):
+        d.status = "insufficient_evidence"
+        d.confidence = "low"
+    d.action = worse_action(d.action, HOLD)
+    text = f"the run did not complete ({'; '.join(why)}); a partial run cannot clear a domain: resume it"
+    d.limitations.append(f"{d.domain}: {text}")
+    _amend(d, text)
+
+
 def _contribution(policy: Policy, d: DomainDecision) -> str:
     """What a domain adds to the overall action: a required domain its own action; an optional one
     what its level shows (not what it lacks), gated like any other when that calls for safeguards."""
@@ -516,6 +530,8 @@ def decide(
             prev_domain = (previous.decision.get("domains") or {}).get(n)
             d.previous_alert_requirements = check_previous_requirements(prev_domain, d.criteria, run_facts, n)
             _hold_on_unmet_requirements(d)
+        if run_facts is not None:
+            _hold_if_incomplete(d, run_facts.incomplete)
         if mitigation is not None:
             d.residual = residual_summary(mitigation.target, residuals[n])
     level = _level(domains)

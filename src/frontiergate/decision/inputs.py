@@ -63,6 +63,10 @@ class RunFacts:
 
     quick: bool = False
     """``--quick``: the transform set was reduced, so the full-transform requirement is not met."""
+    incomplete: tuple[str, ...] = ()
+    """Why the run's evidence is partial (the run stopped before finishing, evaluations that did not
+    complete): planned samples that never ran are missing, not unknown, and the plan runs plain items
+    before attacked ones, so what did run can look cleaner than the whole plan would."""
     families_run: Mapping[str, frozenset[str]] | None = None
     """Per domain, the transform families of the harmful samples this run holds (None: not known).
     A run can leave families out without ``--quick`` (task arguments, a custom plan), so the

@@ -636,6 +636,15 @@ def _mitigations(
     return out
 
 
+def _incomplete(status: str | None, ctxs: dict[str, AnalysisContext]) -> tuple[str, ...]:
+    """Why this run's evidence is partial, if it is: the run stopped, or evaluations did not finish."""
+    why = [] if status in (None, "complete") else [f"run status {status}"]
+    failed = sorted({e.task for ctx in ctxs.values() for e in ctx.evaluations if e.status != "success"})
+    if failed:
+        why.append(f"evaluation(s) not completed successfully: {', '.join(failed)}")
+    return tuple(why)
+
+
 def _families_run(ctxs: dict[str, AnalysisContext]) -> dict[str, frozenset[str]]:
     """Per domain, the transform families of the harmful samples every target of the run holds: what
     the full-transform requirement of a previous run's alert is checked against."""
@@ -671,7 +680,8 @@ def analyse_and_decide(
     previous: dict[str, PreviousRun] = previous_runs(
         lineage_store or store, options.get("previous"), ctxs, targets, policy
     )
-    facts = RunFacts(quick=bool(options.get("quick", False)), families_run=_families_run(ctxs))
+    facts = RunFacts(quick=bool(options.get("quick", False)), families_run=_families_run(ctxs),
+                     incomplete=_incomplete(run.status, ctxs))
     with store.session() as s:
         store.clear_derived(s, run_id)
         for target in targets:
