@@ -34,10 +34,19 @@ def _entry(item: WatchItem, f: FindingData | None, domain: str | None) -> dict[s
             "note": f"{item.metric}{_slice_text(item)} was not measured{where} in this run",
         }
     note = None
+    share = f.details.get("unknown_share")
+    worst = (f.details.get("worst_case") or {}).get("estimate")  # the unknowns counted as events
     if item.note_above is not None and f.estimate is not None and f.estimate > item.note_above:
         note = (
             f"{item.metric}{_slice_text(item)} in {f.domain} is {f.estimate:.3f}, above {item.note_above:g} "
             "(research watchlist: reported, never gating)"
+        )
+    elif item.note_above is not None and share and isinstance(worst, int | float) and worst > item.note_above:
+        # a watched behaviour hidden behind unreadable outcomes is still worth a board's look
+        note = (
+            f"{item.metric}{_slice_text(item)} in {f.domain} may be above {item.note_above:g}: {share:.0%} of its "
+            f"outcomes are unknown, and counted as events they give {worst:.3f} (research watchlist: reported, "
+            "never gating)"
         )
     return {
         "metric": item.metric,
@@ -48,6 +57,7 @@ def _entry(item: WatchItem, f: FindingData | None, domain: str | None) -> dict[s
         "ci_low": f.ci_low,
         "ci_high": f.ci_high,
         "n": f.n,
+        "unknown_share": share,
         "note": note,
     }
 
