@@ -104,3 +104,9 @@ def metrics() -> dict[str, MetricSpec]:
 
 def metric_exists(name: str) -> bool:
     return name in metrics()
+
+
+def metric_direction(name: str) -> str | None:
+    """``higher_is_worse`` or ``lower_is_worse`` as the metric was registered (None: not registered)."""
+    spec = metrics().get(name)
+    return None if spec is None else ("higher_is_worse" if spec.higher_is_worse else "lower_is_worse")

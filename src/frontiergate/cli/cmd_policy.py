@@ -21,6 +21,12 @@ def _metric_exists(name: str) -> bool:
     return metric_exists(name)
 
 
+def _metric_direction(name: str) -> str | None:
+    from frontiergate.analysis.registry import metric_direction
+
+    return metric_direction(name)
+
+
 def register(app: typer.Typer) -> None:
     policy_app = typer.Typer(help="Show or check preparedness policies.", no_args_is_help=True)
     app.add_typer(policy_app, name="policy")
@@ -29,13 +35,14 @@ def register(app: typer.Typer) -> None:
     def show(file: Path | None = typer.Argument(None, help="Policy file (default: the bundled policy).")) -> None:
         """Print a policy (the bundled default unless FILE is given)."""
         path = file or default_policy_path()
-        load_policy(path, task_exists=_task_exists, metric_exists=_metric_exists)
+        load_policy(path, task_exists=_task_exists, metric_exists=_metric_exists, metric_direction=_metric_direction)
         typer.echo(path.read_text(encoding="utf-8"), nl=False)
 
     @policy_app.command("check")
     def check(file: Path = typer.Argument(..., help="Policy YAML file to validate.")) -> None:
         """Validate a policy file; every problem is printed with file, line and field path."""
-        pol = load_policy(file, task_exists=_task_exists, metric_exists=_metric_exists)
+        pol = load_policy(file, task_exists=_task_exists, metric_exists=_metric_exists,
+                          metric_direction=_metric_direction)
         typer.echo(f"ok: {file} is a valid policy '{pol.name}' with domains {', '.join(pol.domains)}")
 
     @policy_app.command("metrics")

@@ -280,10 +280,11 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
     check_execution(opts, opts.store_url or default_store_url(Path(opts.runs_dir)))
     policy_path = Path(opts.policy_path) if opts.policy_path else None
     if policy is None:
-        from frontiergate.analysis.registry import metric_exists
+        from frontiergate.analysis.registry import metric_direction, metric_exists
         from frontiergate.pipeline.tasks import task_exists
 
-        policy = load_policy(policy_path, task_exists=task_exists, metric_exists=metric_exists)
+        policy = load_policy(policy_path, task_exists=task_exists, metric_exists=metric_exists,
+                             metric_direction=metric_direction)
     from frontiergate.policy.loader import default_policy_path
 
     policy_file = policy_path or default_policy_path()

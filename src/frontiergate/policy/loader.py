@@ -70,6 +70,7 @@ def load_policy(
     *,
     task_exists: Callable[[str], bool] | None = None,
     metric_exists: Callable[[str], bool] | None = None,
+    metric_direction: Callable[[str], str | None] | None = None,
 ) -> Policy:
     """Parse and validate a policy; raise ``PolicyError`` listing every problem found.
 
@@ -167,6 +168,18 @@ def load_policy(
             if isinstance(metric, str) and metric_exists is not None and not metric_exists(metric):
                 line = _node_line(root, ("domains", name, "criteria", i, "metric"))
                 problems.append(f"{p}:{line}: domains.{name}.criteria[{i}].metric: unknown metric '{metric}'")
+                continue
+            # a criterion read in the wrong direction clears exactly the models it should stop (an
+            # evenhandedness of 0 "below every threshold"); the default direction is higher_is_worse
+            registered = metric_direction(metric) if isinstance(metric, str) and metric_direction else None
+            given = cr.get("direction", "higher_is_worse") if isinstance(cr, dict) else None
+            if registered is not None and given != registered:
+                line = _node_line(root, ("domains", name, "criteria", i))
+                problems.append(
+                    f"{p}:{line}: domains.{name}.criteria[{i}].direction: '{metric}' is {registered} but the "
+                    f"criterion reads it as {given}{' (the default)' if 'direction' not in cr else ''}; set "
+                    f"direction: {registered} and give thresholds that fit it"
+                )
     problems += preparedness_problems(p, root, data, metric_exists)
     if policy is None and not problems:
         problems = deferred  # the located checks above found nothing: the schema's own words then
