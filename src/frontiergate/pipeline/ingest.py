@@ -15,6 +15,7 @@ from inspect_ai.log import EvalLog, EvalSample, read_eval_log
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from frontiergate.errors import DataFileError
 from frontiergate.pipeline.log_reader import iter_samples
 from frontiergate.pipeline.targets import scrub
 from frontiergate.store.models import EvaluationRow, ItemRow, SampleRow, ScoreRow
@@ -59,19 +60,47 @@ def _item_row(run_id: str, item_id: str, meta: dict[str, Any]) -> ItemRow:
     )
 
 
+def _same_item(item_id: str, stored: tuple[str, str, bool | None], meta: dict[str, Any], log_path: Path) -> None:
+    """Refuse a second, different item under an id the run already holds.
+
+    Why: the first item row written wins, so the second item's samples would be filed under the
+    first's domain and seed (two scenario files whose id columns both count 1, 2, 3...), diluting one
+    domain's rate with the other's answers and leaving the other domain unevaluated."""
+    domain, seed, harmful = stored
+    new = (str(meta.get("domain") or ""), str(meta.get("seed_id") or ""),
+           meta.get("harmful") if isinstance(meta.get("harmful"), bool) else None)
+    if new != (domain, seed, harmful):
+        raise DataFileError(
+            f"{log_path.name}: item id {item_id!r} names two different items in this run (domain {domain!r}, seed "
+            f"{seed!r}, harmful {harmful} and domain {new[0]!r}, seed {new[1]!r}, harmful {new[2]})",
+            "give the scenario files ids that are unique across files (an id column with distinct values, "
+            "or no id column so ids come from the file name), then rerun",
+        )
+
+
 def ingest_log(s: Session, evaluation: EvaluationRow, log_path: Path) -> tuple[int, int]:
     """Replace ``evaluation``'s samples with those in the log; returns (samples, errors)."""
     header: EvalLog = read_eval_log(str(log_path), header_only=True)
     s.execute(delete(SampleRow).where(SampleRow.evaluation_id == evaluation.id))
-    known_items = set(s.scalars(select(ItemRow.item_id).where(ItemRow.run_id == evaluation.run_id)))
+    known_items: dict[str, tuple[str, str, bool | None]] = {
+        r.item_id: (r.domain, r.seed_id, r.harmful)
+        for r in s.execute(
+            select(ItemRow.item_id, ItemRow.domain, ItemRow.seed_id, ItemRow.harmful).where(
+                ItemRow.run_id == evaluation.run_id
+            )
+        )
+    }
     n = errors = 0
     batch: list[SampleRow] = []
     for sample in iter_samples(log_path):
         meta = dict(sample.metadata or {})
         item_id = str(meta.get("item_id") or sample.id)
         if item_id not in known_items:
-            s.add(_item_row(evaluation.run_id, item_id, meta))
-            known_items.add(item_id)
+            row_item = _item_row(evaluation.run_id, item_id, meta)
+            s.add(row_item)
+            known_items[item_id] = (row_item.domain, row_item.seed_id, row_item.harmful)
+        elif meta.get("domain") is not None:
+            _same_item(item_id, known_items[item_id], meta, log_path)
         inp, out = _text(sample)
         i_tok, o_tok = _usage(sample)
         err = scrub(sample.error.message) if sample.error is not None else None
