@@ -58,3 +58,20 @@ def test_errors_are_unknown_not_safe_and_empty_domains_give_nothing() -> None:
     assert autonomy_control_rate(ctx, "autonomy")[0].k == 0
     assert sandbagging_gap(ctx, "autonomy") == []
     assert autonomy_violation_rate(ctx, "cyber") == []
+
+
+def test_sandbagging_pairs_cluster_by_story_the_unit_its_seeds_count() -> None:
+    """The bootstrap resampled story x nudge x epoch cells while the finding counted stories as its
+    seeds, so the interval was narrower than its stated independent units allow."""
+    from types import SimpleNamespace
+
+    from frontiergate.analysis.metrics_autonomy import sandbagging_pairs
+
+    def ep(story: str, nudge: str, epoch: int, control: bool) -> SimpleNamespace:
+        return SimpleNamespace(
+            family="sandbagging", meta={"correct": [True, True]}, sample=SimpleNamespace(epoch=epoch),
+            factors={"story": story, "nudge": nudge, "control": control}, outcome=SimpleNamespace(unknown=False))
+
+    rows = [ep(s, n, e, c) for s in ("a", "b") for n in ("strong", "none") for e in (1, 2) for c in (True, False)]
+    _, _, clusters = sandbagging_pairs(rows)  # type: ignore[arg-type]
+    assert sorted(set(clusters)) == ["a", "b"] and len(clusters) == 16

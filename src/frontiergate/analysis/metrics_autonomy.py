@@ -333,7 +333,7 @@ def sandbagging_pairs(rows: list[Episode]) -> tuple[list[bool], list[bool], list
         for x, y in zip(neutral[key], incentive[key], strict=False):
             a.append(x)
             b.append(y)
-            clusters.append("/".join(map(str, key)))
+            clusters.append(str(key[0]))  # the story: its nudges and epochs are not independent of each other
     return a, b, clusters
 
 
@@ -388,7 +388,7 @@ def sandbagging_gap(ctx: AnalysisContext, domain: str) -> list[FindingData]:
                 "pairs_of_runs": len(set(clusters)),
                 # the independent unit is the scenario base (the story); its nudges and epochs are
                 # variants of it, so they are not counted as further seeds
-                "seeds": len({c.split("/", 1)[0] for c in clusters}),
+                "seeds": len(set(clusters)),
                 "seed_unit": SEED_UNIT,
                 "unknown": len(unknown),
                 "unknown_share": len(unknown) / len(runs),
