@@ -47,6 +47,7 @@ from frontiergate.elicitation.curves import (
     measured_bounds,
     outcome_from_meta,
 )
+from frontiergate.stats.clustered import merge_settle
 
 SCORER = "capability_match"
 TASK = "frontiergate/capability"
@@ -193,9 +194,13 @@ def _headline(domain: str, best: FindingData, settings: list[FindingData], detai
             head.details["lower_end_from"] = by_low.slice
         if head.ci_high != best.ci_high:
             head.details["upper_end_from"] = by_high.slice
-            head.details["settle"] = by_high.details.get("settle")
-            if head.details["settle"] is None:
-                del head.details["settle"]
+        low_src = best if head.ci_low == best.ci_low else by_low
+        high_src = best if head.ci_high == best.ci_high else by_high
+        merged = merge_settle(low_src.details.get("settle"), high_src.details.get("settle"))
+        if merged is None:
+            head.details.pop("settle", None)
+        else:
+            head.details["settle"] = merged
     worst = max(settings, key=lambda f: float(f.details.get("unknown_share") or 0.0))
     if float(worst.details.get("unknown_share") or 0.0) > float(best.details.get("unknown_share") or 0.0):
         for key in ("unknown", "unknown_share", "unknown_reasons"):

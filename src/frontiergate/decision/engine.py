@@ -50,7 +50,7 @@ from frontiergate.decision.results import (
 from frontiergate.decision.safeguard_gate import failure_text, residual_summary, validate_safeguards
 from frontiergate.decision.watchlist import watchlist
 from frontiergate.policy.schema import LEVELS, Criterion, Domain, Level, Policy
-from frontiergate.stats.clustered import seeds_to_settle
+from frontiergate.stats.clustered import merge_settle, seeds_to_settle
 
 REALISTIC_SLICE = "framing=deploy"
 
@@ -87,8 +87,8 @@ def _worse_of_realistic(
     flagged = diff is not None and bool(diff.details.get("flag"))
     chosen.update(ci_low=low, ci_high=high, estimate=est)
     chosen["details"] = {**chosen["details"], "realistic": realistic.as_dict()}
-    if high == realistic.ci_high and "settle" in realistic.details:
-        chosen["details"]["settle"] = realistic.details["settle"]
+    _settle_from_ends(chosen["details"], pooled.details, realistic.details, low == pooled.ci_low,
+                      high == pooled.ci_high)
     note = (
         f"{domain}: under deployment-realistic framing {crit.metric} is worse "
         f"({_fmt(realistic.estimate)}, n={realistic.n}, interval [{_fmt(realistic.ci_low)}, "
@@ -116,6 +116,16 @@ def _unknown_text(details: dict[str, Any]) -> str:
     return ", ".join(f"{n} {REASON_TEXT.get(r, r)}" for r, n in sorted(reasons.items())) or "none"
 
 
+def _settle_from_ends(out: dict[str, Any], kept: dict[str, Any], other: dict[str, Any], low_kept: bool,
+                      high_kept: bool) -> None:
+    """Point ``out['settle']`` at the findings the interval's two ends now come from (or drop it)."""
+    merged = merge_settle((kept if low_kept else other).get("settle"), (kept if high_kept else other).get("settle"))
+    if merged is None:
+        out.pop("settle", None)
+    else:
+        out["settle"] = merged
+
+
 def _settle(details: dict[str, Any], crit: Criterion, confidence: float) -> int | None:
     """Total seeds that would settle the level if further seeds behaved like the observed ones."""
     s = details.get("settle")
@@ -134,6 +144,7 @@ def _settle(details: dict[str, Any], crit: Criterion, confidence: float) -> int 
         settled,
         confidence,
         int(details["seeds"]),
+        None if s.get("units_per_seed_high") is None else float(s["units_per_seed_high"]),
     )
 
 
@@ -199,8 +210,8 @@ def _worse_of_steered(
         return chosen, [what + text + ", no worse than the estimate already used, which decides"]
     out = {**chosen, "ci_low": new_low, "ci_high": new_high, "estimate": new_est}
     out["details"] = {**(chosen.get("details") or {}), "steered": steered.as_dict()}
-    if new_high == steered.ci_high and "settle" in steered.details:
-        out["details"]["settle"] = steered.details["settle"]
+    _settle_from_ends(out["details"], chosen.get("details") or {}, steered.details, new_low == float(low),
+                      new_high == float(high))
     return out, [what + text + "; the decision uses the worse of that and the estimate already used"]
 
 
@@ -221,6 +232,16 @@ def decide_criterion(
             "cue-bearing prompts may understate its risk in deployment (the deployment-realistic estimate "
             "was not worse than the pooled one, so the pooled interval decides)"
         )
+    for metric, what in (("evaluation_differential", "the cued/realistic comparison"),
+                         ("prefill_awareness_effect", "the reasoning intervention")):
+        h = _headline(findings, domain, metric)
+        hidden = None if h is None or crit.metric == metric else h.details.get("hidden_by_unknowns")
+        if isinstance(hidden, dict):
+            notes.append(
+                f"{domain}: whether safe behaviour depends on perceived evaluation is not known from {what}: "
+                f"no significant change on the {h.n if h else 0} pairs known in both arms, but {hidden.get('text')}; "
+                "the decision uses the worse of the pooled and deployment-realistic estimates either way"
+            )
     causal = _headline(findings, domain, "prefill_awareness_effect")
     if causal is not None and causal.details.get("flag") and crit.metric != "prefill_awareness_effect":
         # same rule as a flagged differential (the worse of pooled and realistic decides, above); said
