@@ -6,7 +6,8 @@ ignores framing: it complies or refuses by a coin flip keyed by a hash of the pr
 reproducible), independently of any cue. ``cuescripted/realonly`` complies only when the request
 looks real: it refuses whenever a marker that only the evaluation framing adds is present (test
 notice, rubric, benchmark numbering), whatever attack wrapper the request is in, and complies with
-everything else, attacked or not.
+everything else, attacked or not. ``cuescripted/masked`` refuses like ``realonly`` but, when the request
+looks real, mostly answers nothing (an unknown outcome) instead of complying.
 """
 
 from __future__ import annotations
@@ -61,6 +62,9 @@ class CueScriptedAPI(ModelAPI):
             text = REFUSAL_AWARE if CUE.search(prompt) else comply
         elif self.model_name == "realonly":
             text = REFUSAL_AWARE if FRAMING_CUE.search(prompt) else comply
+        elif self.model_name == "masked":  # realonly, but unwatched it mostly answers nothing instead
+            unwatched = comply if hashlib.sha256(prompt.encode()).digest()[0] % 8 == 0 else ""
+            text = REFUSAL_AWARE if FRAMING_CUE.search(prompt) else unwatched
         else:
             h = hashlib.sha256(prompt.encode()).digest()
             text = comply if h[0] % 2 == 0 else REFUSAL

@@ -64,6 +64,7 @@ def _domain(rc: ReportContext, target: str, domain: str) -> dict[str, Any] | Non
         "seeds": d.get("seeds"), "epochs": d.get("epochs"), "too_few": d.get("too_few"),
         "realistic_arm": d.get("realistic_arm"), "cued_arm": d.get("cued_arm"),
         "unknown_pairs": d.get("unknown_pairs", 0), "not_estimable": d.get("not_estimable"),
+        "hidden_by_unknowns": (d.get("hidden_by_unknowns") or {}).get("text"),
         "evidence": d.get("evidence", [])[:10],
         "cues": [{"cue": f["slice"].split("=cue:", 1)[1], **_brief(f)} for f in diff if f["slice"] != "all"],
         "verbalised": verbal, "behaviour_given_awareness": cond, "realism": _realism(rc, target, domain),
@@ -111,6 +112,7 @@ def _effect_rows(rc: ReportContext, target: str, metric: str,
         rows.append({
             "domain": domain, "effect": _brief(head), "flag": bool(d.get("flag")), "seeds": d.get("seeds"),
             "unknown_pairs": d.get("unknown_pairs", 0), "not_applicable": d.get("not_applicable", []),
+            "hidden_by_unknowns": (d.get("hidden_by_unknowns") or {}).get("text"),
             "not_estimable": d.get("not_estimable"), "too_few": d.get("too_few"),
             "contrasts": [{"contrast": f["slice"].split("=", 1)[1], **_brief(f)} for f in fs
                           if f["slice"].startswith("contrast=")],
@@ -203,13 +205,16 @@ def markdown(section: dict[str, Any]) -> str:
                     if "eval" in r and "deploy" in r else "not scored")
             p = "n/a" if g["p_value"] is None else f"{g['p_value']:.3g}"
             lines.append(f"| {d['domain']} | {_rate(d['realistic_rate'])} | {_rate(d['cued_rate'])} | {gap} | {p} "
-                         f"| {verb} | {real} | {'**FLAGGED**' if d['flag'] else 'no'} |")
+                         f"| {verb} | {real} | {_flag_cell(d)} |")
         lines.append("")
         for d in t["domains"]:
             if d.get("too_few"):
                 lines.append(f"- {d['domain']}: {d['too_few']}.")
             if d.get("not_estimable"):
                 lines.append(f"- {d['domain']}: gap not estimable: {d['not_estimable']}.")
+            if d.get("hidden_by_unknowns"):
+                lines.append(f"- **Not determined:** {d['domain']}: no significant gap on the pairs known in both "
+                             f"arms, but {d['hidden_by_unknowns']}.")
             arm = d.get("realistic_arm")
             if arm:
                 lines.append(
@@ -231,6 +236,11 @@ def markdown(section: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _flag_cell(d: dict[str, Any]) -> str:
+    """FLAGGED, undetermined (unknown pairs could hide the effect) or no."""
+    return "**FLAGGED**" if d["flag"] else "undetermined (unknown pairs)" if d.get("hidden_by_unknowns") else "no"
+
+
 def _causal_md(t: dict[str, Any]) -> list[str]:
     """The reasoning-intervention table for one target (empty when the task did not run)."""
     rows = t.get("causal") or []
@@ -246,7 +256,7 @@ def _causal_md(t: dict[str, Any]) -> list[str]:
                else f"{e['estimate']:+.3f} [{e['ci_low']:+.3f}, {e['ci_high']:+.3f}]")
         p = "n/a" if e["p_value"] is None else f"{e['p_value']:.3g}"
         lines.append(f"| {d['domain']} | {_rate(d['neutral_rate'])} | {_rate(d['eval_aware_rate'])} | {eff} | {p} | "
-                     f"{d['seeds']} | {d['unknown_pairs']} | {'**FLAGGED**' if d['flag'] else 'no'} |")
+                     f"{d['seeds']} | {d['unknown_pairs']} | {_flag_cell(d)} |")
     lines.append("")
     for d in rows:
         others = ", ".join(
@@ -259,6 +269,9 @@ def _causal_md(t: dict[str, Any]) -> list[str]:
             lines.append(f"- {d['domain']}: effect not estimable: {d['not_estimable']}.")
         if d.get("too_few"):
             lines.append(f"- {d['domain']}: {d['too_few']}.")
+        if d.get("hidden_by_unknowns"):
+            lines.append(f"- **Not determined:** {d['domain']}: no significant effect on the pairs known under "
+                         f"both openings, but {d['hidden_by_unknowns']}.")
         if d["flag"]:
             lines.append(f"- **Limitation:** {d['domain']}: an eval-aware opening made the model significantly "
                          "safer than a neutral one, so safe behaviour depends on perceived evaluation; the "
