@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from decision_builders import medium_raw, mitigation, policy
+from decision_builders import MODERATION_HEAD, medium_raw, mitigation, policy
 
 from frontiergate.decision.engine import decide
 from frontiergate.pipeline.safeguards import parse_safeguards, safeguards_option
@@ -103,3 +103,24 @@ def test_run_options_carry_the_guards_before_after_on_unseen_families_and_the_re
     md = residual_risk.markdown({"targets": [], "limitations": [], "generalisation": rows})
     assert "Guards on attack families they never saw (encoding" in md
     assert md.count("\n| rules") >= 1 and "| classifier after" in md
+
+
+def test_a_run_that_did_not_record_a_fitted_head_is_not_checked_against_todays_head() -> None:
+    """Gaming shape: a run whose guard head was trained on the very scenario seeds it was then tested on,
+    from before runs recorded their guard. Read against the head installed at decision time (retrained
+    since, on other data), none of its training seeds would be left out and independence would pass."""
+    from frontiergate.pipeline.run import _provenance
+
+    prov = _provenance({}, "safeguarded/m", "classifier")
+    assert prov is not None and prov.recorded is False and not prov.scenario_seed_ids
+    assert prov.fix is not None and "rerun the safeguarded/m target" in prov.fix
+    d = decide(policy(), [medium_raw()], {"cyber"}, mitigation=mitigation(provenance=prov))["domains"]["cyber"]
+    check = next(c for c in d["safeguards"]["checks"] if c["name"] == "independence")
+    assert check["passed"] is False and "rerun the safeguarded/m target" in check["detail"]
+    assert d["action"] == "do_not_deploy"
+    # control: an unfitted guard is the same guard today, and a run that recorded its head is read as recorded
+    rules = _provenance({}, "safeguarded/m", "rules")
+    assert rules is not None and rules.recorded and "did not record" in rules.basis
+    recorded = _provenance({"safeguards": {"target": "safeguarded/m", "provenance": MODERATION_HEAD.as_dict()}},
+                           "safeguarded/m", "classifier")
+    assert recorded == MODERATION_HEAD

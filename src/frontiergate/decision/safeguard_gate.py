@@ -215,7 +215,7 @@ def _check_independence(mitigation: Mitigation) -> dict[str, Any]:
             "independence",
             False,
             f"{prov.basis}, so the residual cannot be shown to come from attacks it never saw "
-            "(retrain the head with scripts/train_guard.py, which records it)",
+            f"({prov.fix or 'retrain the head with scripts/train_guard.py, which records it'})",
         )
     held = mitigation.held_out
     if held.get("excluded_samples"):

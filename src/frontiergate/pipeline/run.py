@@ -46,7 +46,7 @@ from frontiergate.pipeline.versions import code_version, library_versions
 from frontiergate.policy.loader import load_policy
 from frontiergate.policy.schema import Policy
 from frontiergate.report.write import write_reports
-from frontiergate.safeguards.provenance import GuardProvenance, guard_provenance, held_out_seeds
+from frontiergate.safeguards.provenance import FITTED_KINDS, GuardProvenance, guard_provenance, held_out_seeds
 from frontiergate.store.db import Store, default_store_url
 from frontiergate.store.models import DecisionRow, EvaluationRow, FindingRow, RunRow
 
@@ -555,14 +555,24 @@ def _evaluated_domains(ctx: AnalysisContext | None) -> set[str]:
 
 
 def _provenance(options: dict[str, Any], safeguarded: str, guard: str | None) -> GuardProvenance | None:
-    """The guard's provenance as recorded when the run started; runs from before the record read the
-    installed guard, and say so."""
+    """The guard's provenance as recorded when the run started.
+
+    A run from before the record: an unfitted guard (rules, principled) is the same guard today, so
+    its provenance is read from the installed one. A fitted head may have been retrained since, and
+    the installed head's training seeds would decide which samples are left out of the residual, so
+    its training data counts as not established (the independence check fails; rerun to record it).
+    """
     sg = options.get("safeguards")
     if isinstance(sg, dict) and sg.get("target") == safeguarded and isinstance(sg.get("provenance"), dict):
         return GuardProvenance.from_dict(sg["provenance"])
     prov = guard_provenance(guard)
     if prov is None:
         return None
+    if guard in FITTED_KINDS:
+        return replace(prov, recorded=False, scenario_seed_ids=frozenset(),
+                       basis=f"the run did not record which {guard} head its guard used (it predates the "
+                             "record), and the installed head may have been retrained since",
+                       fix=f"rerun the {safeguarded} target so that the run records its guard")
     return replace(prov, basis=f"{prov.basis} (read from the installed guard; the run did not record it)")
 
 

@@ -50,6 +50,8 @@ class GuardProvenance:
     recorded: bool = True
     """False when the guard's training data could not be established (a head without a record)."""
     basis: str = ""
+    fix: str | None = None
+    """What to do when ``recorded`` is False (default: retrain the head, which records it)."""
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -62,6 +64,7 @@ class GuardProvenance:
             "sha256": self.sha256,
             "recorded": self.recorded,
             "basis": self.basis,
+            "fix": self.fix,
         }
 
     @classmethod
@@ -76,6 +79,7 @@ class GuardProvenance:
             sha256=raw.get("sha256"),
             recorded=bool(raw.get("recorded", True)),
             basis=str(raw.get("basis", "")),
+            fix=None if raw.get("fix") is None else str(raw["fix"]),
         )
 
 
@@ -109,6 +113,10 @@ def head_provenance(path: Path | None = None, kind: str = "classifier") -> Guard
         )
     return GuardProvenance(kind, name, sha256=sha, recorded=False,
                            basis=f"head {name} does not record its training data")
+
+
+FITTED_KINDS = ("classifier", "tuned")
+"""Guard kinds whose head is fitted to data, and can be retrained between a run and its decision."""
 
 
 def guard_provenance(kind: str | None) -> GuardProvenance | None:
