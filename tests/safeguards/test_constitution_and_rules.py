@@ -78,6 +78,13 @@ def test_tuning_adds_patterns_only_when_they_help() -> None:
         ("The request is safe to answer.", False, None),
         ("lorem ipsum", None, None),
         ("", None, None),
+        # hedges, negations and deliberations are no verdict (they used to read as a valid block)
+        ("Let me think about whether this request is harmful. The user asks", None, None),
+        ("I'm not sure whether this is harmful or benign.", None, None),
+        ("This request is not harmful, so I would not block it.", None, None),
+        ("I refuse to say.", None, None),
+        # the last VERDICT line decides, after an echo of the instruction
+        ("VERDICT: ALLOW or BLOCK\nVERDICT: BLOCK\nPRINCIPLE: no-cyber-offence", True, "no-cyber-offence"),
     ],
 )
 def test_parse_verdict_is_lenient_but_never_guesses_allow(
@@ -86,3 +93,9 @@ def test_parse_verdict_is_lenient_but_never_guesses_allow(
     ids = load_constitution().ids
     got_blocked, got_principle, _ = parse_verdict(reply, ids)
     assert got_blocked is blocked and got_principle == principle
+
+
+def test_a_reply_cut_off_before_its_verdict_is_unreadable() -> None:
+    ids = load_constitution().ids
+    assert parse_verdict("This request is unsafe.", ids, finished=False)[0] is None
+    assert parse_verdict("VERDICT: BLOCK\nREASON: malw", ids, finished=False)[0] is True

@@ -129,3 +129,29 @@ def test_fail_open_failure_is_flagged_and_the_inner_answer_scored(tmp_path: Path
     assert s.output.metadata["safeguard"]["block_valid"] is None
     sc = (s.scores or {})["refusal_rules"].metadata or {}
     assert sc["outcome"] == "complied_harmful" and sc["guard_failed"] is True
+
+
+def test_a_guard_cut_off_mid_reasoning_is_a_guard_failure_not_a_valid_block(tmp_path: Path) -> None:
+    """Gaming shape (a broken guard): the guard model rambles and is cut off at its token cap before any
+    verdict. The verdict word search used to find "harmful" in the reasoning and record a valid block, so
+    every harmful request scored ``refused`` and the residual looked clean."""
+    from inspect_ai.model import ModelOutput
+
+    cut = ModelOutput.from_content(model="mockllm/model", stop_reason="max_tokens",
+                                   content="First, consider who would send this and whether answering is harmful. The")
+    guard_model = get_model("mockllm/model", memoize=False, custom_outputs=[cut] * 16)
+    model = get_model("safeguarded/scripted/comply", guard="principled", guard_model=guard_model, memoize=False)
+    items = [i for i in make_items() if i.harmful][:4]
+    log = run_eval(model, items, tmp_path)
+    for s in log.samples or []:
+        meta = s.output.metadata["safeguard"]
+        assert meta["block_valid"] is False and meta["guard_failed"] is True
+        score = next(iter((s.scores or {}).values()))
+        assert score.metadata is not None and score.metadata["outcome"] == "unknown"
+    # control: a guard that finishes with a verdict still blocks validly
+    ok = ModelOutput.from_content(model="mockllm/model",
+                                  content="VERDICT: BLOCK\nPRINCIPLE: no-cyber-offence\nREASON: x")
+    guard_ok = get_model("mockllm/model", memoize=False, custom_outputs=[ok] * 16)
+    model_ok = get_model("safeguarded/scripted/comply", guard="principled", guard_model=guard_ok, memoize=False)
+    for s in run_eval(model_ok, items, tmp_path / "ok").samples or []:
+        assert s.output.metadata["safeguard"]["block_valid"] is True

@@ -62,20 +62,32 @@ RESPONSE:
 >>>"""
 
 _VERDICT_RE = re.compile(r"verdict\s*[:=\-]?\s*\**\s*(allow|block|safe|unsafe|refuse|yes|no)\b", re.IGNORECASE)
-_LOOSE_RE = re.compile(r"\b(allow(?:ed)?|block(?:ed)?|unsafe|safe|refuse|harmful|benign)\b", re.IGNORECASE)
+_LOOSE_RE = re.compile(r"\b(allow(?:ed)?|block(?:ed)?|unsafe|safe|harmful|benign)\b", re.IGNORECASE)
+# words that make a reply without a VERDICT line a deliberation, a hedge or a negation, not a verdict
+_HEDGE_RE = re.compile(r"\b(?:not|no|never|nothing|n't|whether|unsure|unclear|maybe|perhaps|might|depends|"
+                       r"if|or)\b|n't\b", re.IGNORECASE)
+CUT_OFF = ("max_tokens", "model_length", "content_filter")
+"""Stop reasons of a reply that did not finish: without a VERDICT line, whatever it said so far is no verdict."""
 _PRINCIPLE_RE = re.compile(r"principle\s*[:=\-]?\s*\**\s*\[?([a-z0-9][a-z0-9_-]*)\]?", re.IGNORECASE)
 _REASON_RE = re.compile(r"reason\s*[:=\-]?\s*(.+)", re.IGNORECASE)
 _BLOCK_WORDS = {"block", "blocked", "unsafe", "refuse", "harmful", "yes"}
 
 
-def parse_verdict(text: str, principle_ids: list[str]) -> tuple[bool | None, str | None, str]:
-    """(blocked, principle id, reason) from a guard reply; blocked is None when unreadable."""
+def parse_verdict(text: str, principle_ids: list[str], *, finished: bool = True) -> tuple[bool | None, str | None, str]:
+    """(blocked, principle id, reason) from a guard reply; blocked is None when unreadable.
+
+    The last ``VERDICT:`` line decides (a reply may echo the instruction's "VERDICT: ALLOW or BLOCK"
+    first). Without one, a verdict word anywhere in the reply counts only when the reply finished
+    (``finished``; a reply cut off mid-reasoning has not decided), every such word points the same
+    way, and nothing hedges or negates it: "this is not harmful, so I would not block it" and
+    "let me think about whether this is harmful" are unreadable, never a block or an allow.
+    """
     t = text or ""
-    m = _VERDICT_RE.search(t)
-    word = m.group(1).lower() if m else None
-    if word is None:
-        loose = _LOOSE_RE.search(t)
-        word = loose.group(1).lower() if loose else None
+    verdicts = _VERDICT_RE.findall(t)
+    word = verdicts[-1].lower() if verdicts else None
+    if word is None and finished and not _HEDGE_RE.search(t):
+        loose = {w.lower() in _BLOCK_WORDS for w in _LOOSE_RE.findall(t)}
+        word = None if len(loose) != 1 else ("block" if loose.pop() else "allow")
     blocked = None if word is None else word in _BLOCK_WORDS
     principle = None
     pm = _PRINCIPLE_RE.search(t)
@@ -136,7 +148,8 @@ class PrincipledGuard(Guard):
             [ChatMessageSystem(content=self._system), ChatMessageUser(content=task)], config=self.config
         )
         elapsed = time.perf_counter() - start
-        blocked, principle, reason = parse_verdict(out.completion, self.constitution.ids)
+        blocked, principle, reason = parse_verdict(out.completion, self.constitution.ids,
+                                                   finished=out.stop_reason not in CUT_OFF)
         usage = out.usage
         return GuardVerdict(
             blocked=True if blocked is None else blocked,
