@@ -124,3 +124,20 @@ def test_seeds_that_rule_clustering_out_earn_back_a_narrow_interval() -> None:
     r = clustered_rate(cells)
     naive = binomtest(120, 1200).proportion_ci(method="wilson")
     assert r.high is not None and r.high - naive.high < 0.01
+
+
+def test_one_paired_discordance_is_never_narrower_than_none() -> None:
+    """Gaming shape (helper audit): a guard that adds exactly one refusal on 240 benign twins of 12 seeds.
+    The percentile seed bootstrap gave [0.000, 0.0125] and passed a 5% over-refusal cap that a guard adding
+    no refusal failed ([-0.24, 0.24]); the union with a design-effect Newcombe interval does not."""
+    from frontiergate.stats.paired import cluster_bootstrap_diff
+
+    seeds = [s for s in range(12) for _ in range(20)]
+    none = cluster_bootstrap_diff([False] * 240, [False] * 240, seeds)
+    one = cluster_bootstrap_diff([False] * 240, [True] + [False] * 239, seeds)
+    assert none.ci_high is not None and one.ci_high is not None
+    assert one.ci_high > 0.05 and one.ci_high >= 0.5 * none.ci_high
+    # control: a rise spread over many seeds with no clustering stays a tight, decisive interval
+    many = [s for s in range(120) for _ in range(2)]
+    spread = cluster_bootstrap_diff([False] * 240, [i % 2 == 0 for i in range(240)], many)
+    assert spread.ci_low is not None and spread.ci_low > 0.35
