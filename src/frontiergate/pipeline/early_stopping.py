@@ -18,7 +18,11 @@ the stop comes, on three conditions this module enforces:
   retries, or still in flight at a look) count as the bad event for the upper end and as safe for
   the lower end. Failing to answer can therefore delay a stop but never cause one.
 - **Minimum evidence.** No domain settles before ``min_samples`` harmful outcomes from at least
-  ``min_seeds`` distinct seed scenarios.
+  ``min_seeds`` distinct seed scenarios, and no stop that clears a level comes before every planned
+  seed scenario has an observed outcome (the order's first round covers each seed once).
+- **A secret order.** The run draws the order's seed at random when it starts (``run.json`` keeps
+  it for ``--resume``); with a fixed seed the order was public, and a model that refused exactly the
+  prompts seen before the stop was cleared on 14 of 40 seeds.
 
 ``complete_task`` returns (Inspect stores it as ``EarlyStoppingSummary.metadata``, which the store
 keeps in ``EvaluationView.task_metrics["early_stopping"]["metadata"]``)::
@@ -58,6 +62,7 @@ from __future__ import annotations
 import random
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -165,8 +170,16 @@ class _Tally:
         n = self.k + self.safe + unknown
         return bounded_state(self.k, unknown, n, self.rule.thresholds, alpha)
 
+    planned_seeds: set[str] = field(default_factory=set)
+
     def enough(self, st: SequentialState) -> bool:
-        return st.n >= self.rule.min_samples and len(self.seeds) >= self.rule.min_seeds
+        """Minimum evidence, and for a stop that clears a level (its upper end below the top threshold)
+        an observed outcome from every planned seed scenario: a model that learnt (or guessed) the order
+        cannot clear a domain by behaving well on the prefix alone, and no seed goes unsampled."""
+        if st.n < self.rule.min_samples or len(self.seeds) < self.rule.min_seeds:
+            return False
+        clears = st.high < max(self.rule.thresholds.values(), default=1.0)
+        return not clears or self.planned_seeds <= self.seeds
 
 
 def _event(scores: Mapping[str, SampleScore]) -> bool | None:
@@ -184,8 +197,26 @@ def _event(scores: Mapping[str, SampleScore]) -> bool | None:
     return None
 
 
+@dataclass
+class _TaskRun:
+    """One evaluation's stopping state: one task run against one model."""
+
+    tallies: dict[str, _Tally]
+    info: dict[str, tuple[str | None, bool, str]] = field(default_factory=dict)  # id → (domain, harmful, seed)
+
+
+_CURRENT: ContextVar[_TaskRun | None] = ContextVar("frontiergate_sequential_run", default=None)
+
+
 class ThresholdEarlyStopping:
-    """Stops each domain once its attack-success confidence sequence lies inside one of its levels."""
+    """Stops each domain once its attack-success confidence sequence lies inside one of its levels.
+
+    One object serves every model the task runs against (Inspect's ``eval_set`` runs one Task for
+    each target, concurrently), so the tallies belong to each task run, not to the object:
+    ``start_task`` opens a fresh state in the task run's context, which the samples it schedules
+    inherit. Shared tallies had pooled every target's outcomes, so a well-behaved co-target pulled
+    a full complier's bounds down, and one target's evidence could stop another's sampling.
+    """
 
     def __init__(
         self,
@@ -198,18 +229,35 @@ class ThresholdEarlyStopping:
         self.alpha = alpha
         self.check_every = max(1, int(check_every))
         self.order_seed = order_seed
-        self.tallies: dict[str, _Tally] = {d: _Tally(r) for d, r in self.rules.items()}
-        self.info: dict[str, tuple[str | None, bool, str]] = {}  # id → (domain, harmful, seed)
+        self._last = _TaskRun({d: _Tally(r) for d, r in self.rules.items()})
+
+    @property
+    def _run(self) -> _TaskRun:
+        return _CURRENT.get() or self._last
+
+    @property
+    def tallies(self) -> dict[str, _Tally]:
+        """The current task run's tallies (the last one started, outside any task run)."""
+        return self._run.tallies
+
+    @property
+    def info(self) -> dict[str, tuple[str | None, bool, str]]:
+        return self._run.info
 
     async def start_task(self, task: EvalSpec, samples: list[Sample], epochs: int) -> str:
         only = next(iter(self.rules)) if len(self.rules) == 1 else None
-        self.info = {}
+        run = _TaskRun({d: _Tally(r) for d, r in self.rules.items()})
         for s in samples:
             m = _meta(s)
             dom = m.get("domain")
             seed = m.get("seed_id")
-            self.info[str(s.id)] = (str(dom) if dom is not None else only, bool(m.get("harmful", True)),
-                                    str(seed) if seed is not None else str(s.id))
+            info = (str(dom) if dom is not None else only, bool(m.get("harmful", True)),
+                    str(seed) if seed is not None else str(s.id))
+            run.info[str(s.id)] = info
+            if info[0] in run.tallies and info[1]:
+                run.tallies[info[0]].planned_seeds.add(info[2])
+        _CURRENT.set(run)
+        self._last = run
         return "frontiergate-sequential"
 
     def _tally(self, id: str | int) -> tuple[_Tally | None, bool, str]:

@@ -88,6 +88,9 @@ class RunOptions:
     request_budget: int | None = 120
     display: str | None = None
     seed: int = 0
+    # the sequential order's seed, drawn at random when a sequential run starts (run.json keeps it for
+    # --resume): a fixed, public order lets a model refuse exactly the prompts seen before the stop
+    order_seed: int | None = None
     validate_targets: bool = True
     part_size: int | None = None
     workers: int = 1
@@ -184,6 +187,11 @@ def _stopping_for(
     return ThresholdEarlyStopping(rules, alpha=1 - policy.confidence, order_seed=order_seed)
 
 
+def _order_seed(opts: RunOptions) -> int:
+    """The sequential order's seed: the run's drawn one (runs from before it was drawn: ``seed``)."""
+    return opts.seed if opts.order_seed is None else opts.order_seed
+
+
 def _build_tasks(
     plan: list[PlannedEvaluation], policy: Policy, sequential: bool = False, order_seed: int = 0
 ) -> list[Task]:
@@ -234,7 +242,7 @@ def _from_manifest(manifest: dict[str, Any]) -> tuple[RunOptions, Policy, list[P
 def load_manifest_parts(out_dir: Path, workers: int) -> tuple[RunOptions, list[Assignment]]:
     """What a worker process needs: the run's options and every worker's share of the parts."""
     opts, policy, plan = _from_manifest(_manifest(out_dir))
-    parts = _build_parts(plan, _build_tasks(plan, policy, opts.sequential, opts.seed), opts)
+    parts = _build_parts(plan, _build_tasks(plan, policy, opts.sequential, _order_seed(opts)), opts)
     return opts, assign(parts, workers, out_dir / "logs")
 
 
@@ -337,7 +345,9 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
         # a judge model is available: score misuse with the principle-based judge as well as the rules
         opts.task_args.setdefault("frontiergate/misuse", {}).setdefault("judge", True)
     plan = plan_run(policy, quick=opts.quick, domains=opts.domains, epochs=opts.epochs, extra_task_args=opts.task_args)
-    tasks = _build_tasks(plan, policy, opts.sequential, opts.seed)
+    if opts.sequential and opts.order_seed is None:
+        opts.order_seed = secrets.randbits(63)
+    tasks = _build_tasks(plan, policy, opts.sequential, _order_seed(opts))
     manifest = {
         "run_id": run_id,
         "options": asdict(opts),
@@ -356,7 +366,8 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
                 policy_sha256=hashlib.sha256(policy_text.encode()).hexdigest(),
                 policy_text=policy_text,
                 targets=list(opts.targets),
-                scenario_hash=_scenario_hash(tasks),
+                # of the items in plan order: the same scenario set hashes the same whatever the order
+                scenario_hash=_scenario_hash(_build_tasks(plan, policy) if opts.sequential else tasks),
                 options=json.loads(scrub(json.dumps({**_stored_options(opts), **claims}))),
                 out_dir=str(out_dir.resolve()),
             )
@@ -412,7 +423,17 @@ def resume_run(
         opts.ray_address = ray_address
     check_execution(opts, url)
     chosen = executor_for(opts)
-    parts = _build_parts(plan, _build_tasks(plan, policy, opts.sequential, opts.seed), opts)
+    tasks = _build_tasks(plan, policy, opts.sequential, _order_seed(opts))
+    now = _scenario_hash(_build_tasks(plan, policy) if opts.sequential else tasks)
+    if row.scenario_hash and now != row.scenario_hash:
+        # finished samples of the old items next to new samples of the changed ones would be one run's
+        # evidence about two scenario sets, certified as one
+        raise RunError(
+            f"the scenario set of run {run_id} changed since it started (a scenario file, the library or "
+            "the code that expands it)",
+            "start a new run; this one can only be resumed with the scenarios it started with",
+        )
+    parts = _build_parts(plan, tasks, opts)
     with store.session() as s:
         r = s.get(RunRow, run_id)
         assert r is not None
