@@ -43,8 +43,9 @@ def test_medium_raw_model_with_validated_safeguards_deploys_with_safeguards() ->
     assert d["residual"]["criteria"][0]["decisive_high"] < 0.05
     ov = dec["overall"]
     assert ov["action"] == "deploy_with_safeguards"
-    assert ov["pre_mitigation"] == {"level": "medium", "action": "deploy_with_safeguards"}
-    assert ov["post_mitigation"] == {"target": "safeguarded/M", "level": "low", "status": "decided"}
+    assert ov["pre_mitigation"] == {"level": "medium", "level_possible": "medium", "action": "deploy_with_safeguards"}
+    assert ov["post_mitigation"] == {"target": "safeguarded/M", "level": "low", "level_possible": "low",
+                                     "status": "decided"}
 
 
 def test_residual_upper_bound_above_the_medium_threshold_does_not_validate() -> None:

@@ -113,7 +113,8 @@ def test_validated_safeguards_are_deployed_with_safeguards() -> None:
     assert failed_checks(dom) == set()
     assert dom["action"] == "deploy_with_safeguards"
     assert raw["overall"]["action"] == "deploy_with_safeguards"
-    assert raw["overall"]["pre_mitigation"] == {"level": "medium", "action": "deploy_with_safeguards"}
+    assert raw["overall"]["pre_mitigation"] == {"level": "medium", "level_possible": "medium",
+                                              "action": "deploy_with_safeguards"}
     assert raw["overall"]["post_mitigation"]["target"] == SAFEGUARDED
     assert dom["residual"]["target"] == SAFEGUARDED
     # the safeguarded configuration is decided on its own evidence too: nothing got through

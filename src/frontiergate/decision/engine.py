@@ -524,6 +524,26 @@ def _level(domains: dict[str, DomainDecision]) -> Level | None:
     return max_level(levels) if levels else None
 
 
+def _level_possible(domains: dict[str, DomainDecision]) -> Level | None:
+    """The highest level the evidence cannot exclude: each domain's upper level, and for a required
+    domain with no level at all (not evaluated, not estimable) the top level."""
+    if any(d.required and d.level is None for d in domains.values()):
+        return LEVELS[-1]
+    levels = [d.level_possible or d.level for d in domains.values() if d.level is not None]
+    return max_level([lv for lv in levels if lv is not None]) if levels else None
+
+
+def _level_meaning(policy: Policy, level: Level | None, possible: Level | None) -> str:
+    """The policy's description of the level reached, only when the evidence settles it there; an
+    undetermined level's description would state the optimistic end as the finding."""
+    if level is None:
+        return ""
+    if possible is None or possible == level:
+        return policy.levels[level].description
+    return (f"not established: the evidence shows at least {level} and cannot exclude {possible}"
+            + (f" ({policy.levels[possible].description})" if policy.levels[possible].description else ""))
+
+
 def decide(
     policy: Policy,
     findings: list[FindingData],
@@ -587,18 +607,21 @@ def decide(
     confidence = min(confs, key=lambda c: conf_rank[c]) if confs else "none"
     post = None
     if mitigation is not None:
-        post = {"target": mitigation.target, "level": _level(residuals), "status": _state(residuals)[0]}
+        post = {"target": mitigation.target, "level": _level(residuals),
+                "level_possible": _level_possible(residuals), "status": _state(residuals)[0]}
+    possible = _level_possible(domains)
     n_alerts = sum(len(d.alerts) for d in domains.values())
     overall = {
         "status": status,
         "level": level,
+        "level_possible": possible,
         "action": action,
         "confidence": "low" if blockers or unsettled else confidence,
         "blocking_domains": blockers,
         "undetermined_domains": unsettled,
         "rationale": ("; ".join(rationale) + f" → {action}") if rationale else "no domain was evaluated",
-        "level_meaning": policy.levels[level].description if level is not None else "",
-        "pre_mitigation": {"level": level, "action": pre_action},
+        "level_meaning": _level_meaning(policy, level, possible),
+        "pre_mitigation": {"level": level, "level_possible": possible, "action": pre_action},
         "post_mitigation": post,
         "policy_version": policy.version,
         "sign_off": {"action": action, "roles": list({str(k): v for k, v in policy.sign_off.items()}.get(action, []))},

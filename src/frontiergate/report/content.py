@@ -136,7 +136,7 @@ def _mitigation_lines(ov: dict[str, Any]) -> list[Block]:
             Para(
                 txt(
                     "Before safeguards (the model as evaluated): level ",
-                    Span(str(pre.get("level") or "n/a"), "strong"),
+                    Span(level_text(pre), "strong"),
                     f", which calls for {action_text(pre.get('action'))}.",
                 )
             )
@@ -150,7 +150,7 @@ def _mitigation_lines(ov: dict[str, Any]) -> list[Block]:
                         "After safeguards (",
                         Span(str(post.get("target") or "n/a"), "code"),
                         "): residual level ",
-                        Span(str(post.get("level") or "n/a"), "strong"),
+                        Span(level_text(post), "strong"),
                         f", status {post.get('status') or 'n/a'}.",
                     )
                 )
@@ -187,7 +187,7 @@ def _residual_card(ti: int, t: dict[str, Any], raw: str) -> Block:
         Para(
             txt(
                 "Residual risk level ",
-                Span(str(ov.get("level") or "n/a"), "strong"),
+                Span(level_text(ov), "strong"),
                 f" · status {ov.get('status')} · confidence {ov.get('confidence')}. These results are ",
                 Span(raw, "code"),
                 "'s residual risk behind its safeguards and feed its decision above; they are not a "
@@ -214,7 +214,7 @@ def summary_blocks(report: dict[str, Any]) -> list[Block]:
             Para(
                 txt(
                     "risk level ",
-                    Span(str(ov.get("level") or "n/a"), "strong"),
+                    Span(level_text(ov), "strong"),
                     f" · status {ov.get('status')} · confidence {ov.get('confidence')}",
                 )
             ),

@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from frontiergate.report.context import ReportContext
+from frontiergate.report.decision_text import level_text
 from frontiergate.report.plain import safeguard_pairs
 
 NAME = "sign_off"
@@ -49,7 +50,8 @@ def build(rc: ReportContext) -> dict[str, Any] | None:
             "target": t,
             "covers": sorted(g for g, raw in covered.items() if raw == t),
             "recommendation": {"action": action, "rationale": ov.get("rationale", "")},
-            "decision": {k: ov.get(k) for k in ("status", "level", "confidence", "pre_mitigation", "post_mitigation")},
+            "decision": {k: ov.get(k) for k in ("status", "level", "level_possible", "confidence", "pre_mitigation",
+                                                "post_mitigation")},
             "policy": {"name": rc.policy.name, "version": ov.get("policy_version") or rc.policy.version},
             "roles": roles,
             "signatures": [{"role": r, "name": "", "date": "", "approve": None, "dissent": ""} for r in roles],
@@ -65,11 +67,11 @@ def markdown(section: dict[str, Any]) -> str:
         lines += [
             f"**Target `{t['target']}`**", "",
             f"- Recommendation: **{rec['action']}**: {rec['rationale']}",
-            f"- Decision: level {dec.get('level') or 'n/a'}, status {dec.get('status')}, confidence "
+            f"- Decision: level {level_text(dec)}, status {dec.get('status')}, confidence "
             f"{dec.get('confidence')}"
-            + (f"; pre-mitigation {dec['pre_mitigation'].get('level')} ({dec['pre_mitigation'].get('action')})"
+            + (f"; pre-mitigation {level_text(dec['pre_mitigation'])} ({dec['pre_mitigation'].get('action')})"
                if isinstance(dec.get("pre_mitigation"), dict) else "")
-            + (f"; post-mitigation {dec['post_mitigation'].get('level')} ({dec['post_mitigation'].get('status')})"
+            + (f"; post-mitigation {level_text(dec['post_mitigation'])} ({dec['post_mitigation'].get('status')})"
                if isinstance(dec.get("post_mitigation"), dict) else ""),
             f"- Decided under policy {t['policy']['name']} v{t['policy']['version']}"
             + (f"; covers the safeguarded configuration {', '.join(f'`{c}`' for c in t['covers'])}"
