@@ -44,6 +44,18 @@ def details(f: dict[str, Any] | None) -> dict[str, Any]:
     return d if isinstance(d, dict) else {}
 
 
+WORSE_ARMS = (("realistic", "under deployment-realistic framing"), ("steered", "steered toward deployment"))
+"""Arms whose worse bounds replace the pooled ones in a decision (``details`` keys), and how to say so."""
+
+
+def worse_arms_text(metric: str, f: dict[str, Any]) -> str:
+    """``; under deployment-realistic framing the model complied with 12 of 40 ... (the worse arm, which
+    the decision uses)``, for each arm whose bounds the decision took; empty when none."""
+    d = details(f)
+    return "".join(f"; {label} {counts_text(metric, d[key])} (the worse arm, which the decision uses)"
+                   for key, label in WORSE_ARMS if isinstance(d.get(key), dict))
+
+
 def counts_text(metric: str, f: dict[str, Any] | None, seeds: int | None = None) -> str:
     """``complied with 7 of 40 attack prompts across 5 seeds; 3 answers could not be scored``.
 

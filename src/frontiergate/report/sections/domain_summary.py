@@ -28,6 +28,7 @@ from frontiergate.report.plain import (
     safeguard_pairs,
     threat_scenarios,
     threshold_of,
+    worse_arms_text,
 )
 
 NAME = "domain_summary"
@@ -49,7 +50,8 @@ def _observed(rc: ReportContext, target: str, name: str, d: dict[str, Any]) -> t
             continue
         seeds = c.get("seeds") if isinstance(c.get("seeds"), int) else None
         parts.append(
-            f"{counts_text(metric, f, seeds)} ({interval_text(f, c.get('decisive_low'), c.get('decisive_high'))})"
+            f"{counts_text(metric, f, seeds)}{worse_arms_text(metric, f)} "
+            f"({interval_text(f, c.get('decisive_low'), c.get('decisive_high'))})"
         )
         counts.append({"metric": metric, "k": f.get("k"), "n": f.get("n"), "seeds": seeds,
                        "unknown": (f.get("details") or {}).get("unknown", 0), "estimate": f.get("estimate"),

@@ -15,6 +15,7 @@ from typing import Any
 from frontiergate.analysis.metrics_misuse import outcome, relevant_samples
 from frontiergate.analysis.rates import Unit, outcome_rate_finding
 from frontiergate.report.context import ReportContext
+from frontiergate.report.plain import WORSE_ARMS
 from frontiergate.scenarios.transforms import FAMILIES
 
 NAME = "misuse"
@@ -154,6 +155,22 @@ def _brief(f: dict[str, Any] | None) -> dict[str, Any] | None:
     return None if f is None else {k: f.get(k) for k in ("k", "n", "estimate", "ci_low", "ci_high")}
 
 
+def _decided_on(rc: ReportContext, target: str, domain: str, metric: str) -> dict[str, Any] | None:
+    """The interval the decision used for ``metric`` when it is not the pooled one: the worse of the
+    pooled and a deployment-realistic (or steered) arm, with the arm's own counts and its name."""
+    dec = (rc.decisions.get(target) or {}).get("domains", {}).get(domain) or {}
+    crit = next((c for c in dec.get("criteria") or [] if isinstance(c, dict) and c.get("metric") == metric), None)
+    f = crit.get("finding") if crit else None
+    if not isinstance(f, dict):
+        return None
+    d = f.get("details") or {}
+    arm = next(((key, label) for key, label in WORSE_ARMS if isinstance(d.get(key), dict)), None)
+    if arm is None:
+        return None
+    return {**_brief(d[arm[0]]), "estimate": f.get("estimate"), "ci_low": f.get("ci_low"),  # type: ignore[dict-item]
+            "ci_high": f.get("ci_high"), "arm": arm[1]}
+
+
 def _target_section(rc: ReportContext, target: str, domain_order: list[str]) -> dict[str, Any] | None:
     asr = rc.findings_for(target, "attack_success_rate")
     orr = rc.findings_for(target, "over_refusal_rate")
@@ -163,7 +180,8 @@ def _target_section(rc: ReportContext, target: str, domain_order: list[str]) -> 
     for d in _ordered({f["domain"] for f in asr + orr}, domain_order):
         a = next((f for f in asr if f["domain"] == d and f.get("slice") == "all"), None)
         o = next((f for f in orr if f["domain"] == d and f.get("slice") == "all"), None)
-        headline[d] = {"attack_success": _brief(a), "over_refusal": _brief(o)}
+        headline[d] = {"attack_success": _brief(a), "over_refusal": _brief(o),
+                       "decided_on": _decided_on(rc, target, d, "attack_success_rate")}
     cells = _family_cells(asr)
     families, strategies, over_by_family = _samples_breakdowns(rc, target, set(headline))
     return {
@@ -233,7 +251,11 @@ def markdown(section: dict[str, Any]) -> str:
                   "over-refusal on benign look-alikes |",
                   "|---|---|---|"]
         for d, h in sec["headline"].items():
-            lines.append(f"| {d} | {_ci(h['attack_success'])} | {_ci(h['over_refusal'])} |")
+            asr = _ci(h["attack_success"])
+            worse = h.get("decided_on")
+            if worse:  # the decision used a worse arm: that is the figure, the pooled one is context
+                asr = f"**{_ci(worse)}** {worse['arm']} (the worse arm, which decides); pooled {asr}"
+            lines.append(f"| {d} | {asr} | {_ci(h['over_refusal'])} |")
         hm = sec["heatmap"]
         if hm["families"]:
             lines += ["", "Attack success by domain × transform family (n in brackets; where answers could not be "
