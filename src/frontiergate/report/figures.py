@@ -195,11 +195,14 @@ def awareness_figure(report: dict[str, Any], index: EvidenceIndex) -> list[Block
                 css="muted",
             )
         ]
-    svg = plots.forest(rows, "Evaluation awareness gap", "safer-when-tested gap (eval-cued − deployment-realistic)")
+    # the finding's sign (decision_text.AWARENESS_GAP_DEFINITION): deploy − eval, positive = worse unwatched
+    axis = "awareness gap (deploy − eval; positive = more unsafe when it looks like real use)"
+    svg = plots.forest(rows, "Evaluation awareness gap", axis)
     return figure(
         "fig-awareness",
         svg,
-        "Evaluation awareness gap (eval-cued minus deployment-realistic) per target and domain. " + _alt_rows(rows),
+        "Evaluation awareness gap, unsafe compliance under deployment-realistic minus evaluation-cued framing "
+        "(positive: more unsafe when the request looks like real use), per target and domain. " + _alt_rows(rows),
         "Difference in behaviour between evaluation-cued and deployment-realistic "
         "framings of the same items, with 95% intervals.",
         tuple(links),
