@@ -101,3 +101,22 @@ def test_before_after_reading_does_not_claim_a_drop_that_unknown_pairs_could_und
     assert before_after._verdict(bounded) == "lower"  # the drop survives the worst reading of the unknowns
     clean = {**known_drop, "details": {"unknown_pairs": 0, "enough_to_decide": True}}
     assert before_after._verdict(clean) == "lower"
+
+
+def test_a_sample_that_ended_without_a_guard_decision_counts_against_the_guard() -> None:
+    """Helper audit: the guard blocked 8 of 12 harmful requests and allowed 4, on which the inner model then
+    raised; errored samples carry no decision, left the denominator, and recall read 8/8 = 100%."""
+    from frontiergate.safeguards.telemetry import UNRECORDED, GuardRecord, summarise
+
+    blocked = [GuardRecord(f"h{i}", 1, True, "blocked_input", "p", 0, 0, 0.0, 0, "g", True) for i in range(8)]
+    errored = [GuardRecord(f"e{i}", 1, True, UNRECORDED, None, 0, 0, 0.0, 0, "") for i in range(4)]
+    benign = [GuardRecord("b1", 1, False, UNRECORDED, None, 0, 0, 0.0, 0, ""),
+              GuardRecord("b2", 1, False, "allowed", None, 0, 0, 0.0, 0, "g", None)]
+    s = summarise(blocked + errored + benign)
+    assert (s["recall_harmful"]["k"], s["recall_harmful"]["n"]) == (8, 12)
+    assert (s["false_positive_benign"]["k"], s["false_positive_benign"]["n"]) == (1, 2)
+    assert s["unrecorded"] == {"harmful": 4, "benign": 1, "other": 0} and s["n"] == 9
+    # control: with every decision recorded nothing changes
+    clean = summarise(blocked)
+    assert (clean["recall_harmful"]["k"], clean["recall_harmful"]["n"]) == (8, 8)
+    assert clean["unrecorded"] == {"harmful": 0, "benign": 0, "other": 0}

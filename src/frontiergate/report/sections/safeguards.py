@@ -49,6 +49,13 @@ def build(rc: ReportContext) -> dict[str, Any] | None:
             limitations.append(
                 f"safeguards [{t}]: {missing} log file(s) not found; their guard decisions are not counted"
             )
+        unrec = summary.get("unrecorded") or {}
+        if any(unrec.values()):
+            limitations.append(
+                f"safeguards [{t}]: {unrec.get('harmful', 0)} harmful and {unrec.get('benign', 0)} benign sample(s) "
+                "ended with an error and no guard decision recorded; recall counts them as misses and the "
+                "false-positive rate as blocks"
+            )
         if summary["guard_errors"]:
             limitations.append(
                 f"safeguards [{t}]: the guard failed {summary['guard_errors']} time(s); fail mode decided those samples"
