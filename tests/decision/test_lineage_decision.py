@@ -70,7 +70,8 @@ def test_shrunk_risk_is_not_flagged() -> None:
 
 def test_insignificant_change_is_not_flagged() -> None:
     pol = policy()
-    prev = _previous(pol, [medium_raw()], paired=[change("attack_success_rate_change", 0.01, -0.01, 0.03)])
+    # the pairs cover all 1000 samples of both runs, so the paired change stands alone
+    prev = _previous(pol, [medium_raw()], paired=[change("attack_success_rate_change", 0.01, -0.01, 0.03, n=1000)])
     d = _cyber_lineage(decide(pol, [medium_raw()], {"cyber"}, previous=prev))
     assert d["paired"] is True and d["grew"] is False and "level unchanged (medium)" in d["text"]
 
@@ -85,10 +86,13 @@ def test_a_level_change_is_reported_as_such_not_as_growth_within_it() -> None:
 
 
 def test_paired_change_is_preferred_to_the_unpaired_difference() -> None:
+    """Only when the pairs cover (at least 90% of) both runs' samples: here all 10000 of each."""
     pol = policy()
-    prev = _previous(pol, [finding(600, 9400)], paired=[change("attack_success_rate_change", 0.0, -0.01, 0.01)])
+    paired = [change("attack_success_rate_change", 0.0, -0.01, 0.01, n=10000)]
+    prev = _previous(pol, [finding(600, 9400)], paired=paired)
     d = _cyber_lineage(decide(pol, [finding(1200, 8800)], {"cyber"}, previous=prev))
     assert d["paired"] is True and d["change"] == 0.0 and d["grew"] is False
+    assert d["unpaired_reading"] is None and "paired over 10000 of 10000 current items" in d["text"]
 
 
 def test_previous_run_that_did_not_measure_the_domain_is_not_compared() -> None:

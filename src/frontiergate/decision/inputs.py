@@ -55,6 +55,11 @@ class PreviousRun:
     """The previous run's ``decide()`` output for its matching target (overall and domains)."""
     policy_version: str
     paired: list[FindingData]
+    scenario_hash: str | None = None
+    """The previous run's scenario set hash (``RunRow.scenario_hash``): pairing is by item id, and two
+    runs of different scenario sets can share ids while asking different things."""
+    current_scenario_hash: str | None = None
+    """This run's scenario set hash (None: not recorded)."""
 
 
 @dataclass(frozen=True)

@@ -119,15 +119,30 @@ def _policy_version(run: RunRow) -> str:
     return str(data.get("version", "1")) if isinstance(data, dict) else "unknown"
 
 
+def _current_scenario_hash(store: Store, current: Mapping[str, AnalysisContext]) -> str | None:
+    """This run's scenario set hash, read from its run record (None when the lineage store does not
+    hold this run or the contexts come from more than one run)."""
+    ids = {c.run_id for c in current.values()}
+    if len(ids) != 1:
+        return None
+    row = store.get_run(next(iter(ids)))
+    return (row.scenario_hash or None) if row is not None else None
+
+
 def previous_runs(
     store: Store,
     previous_id: str | None,
     current: Mapping[str, AnalysisContext],
     targets: Sequence[str],
     policy: Policy,
+    current_scenario_hash: str | None = None,
 ) -> dict[str, PreviousRun]:
-    """Per current target, the previous run's matching target with its decision and the paired
-    change (current minus previous) on the items both runs answered."""
+    """Per current target, the previous run's matching target with its decision, its scenario set
+    hash and the paired change (current minus previous) on the items both runs answered.
+
+    Pairing is by item id; the two scenario set hashes travel with the record so
+    that the comparison can say when the ids may name different prompts. ``current_scenario_hash``
+    defaults to this run's record in ``store``."""
     if not previous_id:
         return {}
     row = store.get_run(previous_id)
@@ -137,6 +152,7 @@ def previous_runs(
     decisions = _stored_decisions(store, previous_id)
     prev_ctxs = load_contexts(store, previous_id, policy.confidence)
     version = _policy_version(row)
+    now_hash = current_scenario_hash or _current_scenario_hash(store, current)
     out: dict[str, PreviousRun] = {}
     for cur, prev in pair_targets(list(row.targets), list(targets)).items():
         if prev not in decisions:
@@ -144,6 +160,7 @@ def previous_runs(
         ca, cb = prev_ctxs.get(prev), current.get(cur)
         paired = compare_targets(ca, cb, paired_domains(policy, ca, cb)) if ca is not None and cb is not None else []
         out[cur] = PreviousRun(
-            run_id=previous_id, target=prev, decision=decisions[prev], policy_version=version, paired=paired
+            run_id=previous_id, target=prev, decision=decisions[prev], policy_version=version, paired=paired,
+            scenario_hash=row.scenario_hash or None, current_scenario_hash=now_hash,
         )
     return out

@@ -4,7 +4,10 @@ A level can stay the same while the risk behind it grows (an attack-success rate
 under a 40% line); a safety board needs to see that before the next checkpoint crosses the line.
 Per domain the section shows the level and action before and after, the change in the deciding
 metric with its interval (paired on items where both runs answered the same ones, unpaired
-otherwise, and said which), and a flag on every domain whose risk grew. It also lists the policy
+otherwise, and said which), and a flag on every domain whose risk grew. The level is shown as the
+range it is undetermined over with its status, never as its floor alone; each comparison's caveats
+(scenario sets that differ, pairs covering too little of the runs, unknown pairs, a level that cannot
+be compared) are listed under it and among the limitations. It also lists the policy
 versions approved since the previous run, since a changed rule can move a level as much as a
 changed model.
 
@@ -26,9 +29,22 @@ ORDER = 18
 
 def _row(name: str, d: dict[str, Any]) -> dict[str, Any]:
     keys = ("level_before", "level_after", "action_before", "action_after", "metric", "estimate_before",
-            "estimate_after", "change", "ci_low", "ci_high", "n_pairs")
+            "estimate_after", "change", "ci_low", "ci_high", "n_pairs", "unknown_before", "unknown_after")
     return {"domain": name, **{k: d.get(k) for k in keys}, "paired": bool(d.get("paired")),
+            "level_text_before": d.get("level_text_before") or d.get("level_before"),
+            "level_text_after": d.get("level_text_after") or d.get("level_after"),
+            "paired_reading": d.get("paired_reading") if isinstance(d.get("paired_reading"), dict) else None,
+            "caveats": [str(c) for c in d.get("caveats") or []],
             "grew": bool(d.get("grew")), "text": d.get("text") or ""}
+
+
+def _limitations(t: dict[str, Any]) -> list[str]:
+    """A target's lineage limitations: risk that grew, then each comparison's caveats (a different
+    scenario set, pairs that cover too little, unknown pairs, a level that cannot be compared), so a
+    reader of the limitations alone does not take the comparison for a clean one."""
+    head = f"lineage [{t['target']}]"
+    out = [f"{head}: risk grew since run {t['previous_run']} in {', '.join(map(str, t['grew']))}"] if t["grew"] else []
+    return out + [f"{head}: {r['domain']}: {c}" for r in t["domains"] for c in r["caveats"]]
 
 
 def build(rc: ReportContext) -> dict[str, Any] | None:
@@ -49,10 +65,7 @@ def build(rc: ReportContext) -> dict[str, Any] | None:
         })
     if not targets:
         return None
-    limitations = [
-        f"lineage [{t['target']}]: risk grew since run {t['previous_run']} in {', '.join(map(str, t['grew']))}"
-        for t in targets if t["grew"]
-    ]
+    limitations = [line for t in targets for line in _limitations(t)]
     return {"targets": targets, "limitations": limitations}
 
 
@@ -60,6 +73,23 @@ def _x(v: Any, signed: bool = False) -> str:
     if not isinstance(v, int | float):
         return "n/a"
     return f"{v:+.3f}" if signed else f"{v:.3f}"
+
+
+def _est(v: Any, unknown: Any) -> str:
+    """An estimate, marked as known-only where unknown outcomes were left out of it."""
+    return f"{_x(v)} (known only, {unknown} unknown)" if isinstance(unknown, int) and unknown else _x(v)
+
+
+def _paired_cell(r: dict[str, Any]) -> str:
+    """How the shown change was read: paired (with its unknown pairs), or unpaired with the paired
+    reading that covered too little of the runs to stand alone."""
+    p = r["paired_reading"] or {}
+    unknown = f", {p['unknown_pairs']} unknown" if p.get("unknown_pairs") else ""
+    if r["paired"]:
+        return f"yes ({r['n_pairs']} pairs{unknown})"
+    if p:
+        return f"partial ({p.get('items')} of {p.get('items_current')} current items{unknown}); unpaired shown"
+    return "no (unpaired)"
 
 
 def markdown(section: dict[str, Any]) -> str:
@@ -71,18 +101,21 @@ def markdown(section: dict[str, Any]) -> str:
                   "[95% CI] | paired | risk grew |",
                   "|---|---|---|---|---|---|---|---|"]
         for r in t["domains"]:
-            paired = f"yes ({r['n_pairs']} pairs)" if r["paired"] else "no (unpaired)"
             lines.append(
-                f"| {r['domain']} | {r['level_before'] or 'n/a'} → {r['level_after'] or 'n/a'} | "
+                f"| {r['domain']} | {r['level_text_before'] or 'n/a'} → {r['level_text_after'] or 'n/a'} | "
                 f"{r['action_before'] or 'n/a'} → {r['action_after'] or 'n/a'} | {r['metric'] or 'n/a'} | "
-                f"{_x(r['estimate_before'])} → {_x(r['estimate_after'])} | {_x(r['change'], True)} "
-                f"[{_x(r['ci_low'], True)}, {_x(r['ci_high'], True)}] | {paired} | "
+                f"{_est(r['estimate_before'], r['unknown_before'])} → "
+                f"{_est(r['estimate_after'], r['unknown_after'])} | "
+                f"{_x(r['change'], True)} "
+                f"[{_x(r['ci_low'], True)}, {_x(r['ci_high'], True)}] | {_paired_cell(r)} | "
                 f"{'**GREW**' if r['grew'] else 'no'} |"
             )
         lines.append("")
         for r in t["domains"]:
             if r["text"]:
-                lines.append(f"- {r['domain']}: {r['text']}")
+                said = str(r["text"]).startswith(f"{r['domain']}: ")
+                lines.append(f"- {r['text']}" if said else f"- {r['domain']}: {r['text']}")
+            lines += [f"  - caveat: {c}" for c in r["caveats"]]
         if t["policy_changes"]:
             lines += ["", "Policy changes since the previous run:"]
             for c in t["policy_changes"]:
