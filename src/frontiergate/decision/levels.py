@@ -8,7 +8,9 @@ a severe action on it.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from frontiergate.policy.schema import LEVELS, Criterion, Level
 
@@ -47,3 +49,13 @@ def level_range(low: float, high: float, criterion: Criterion) -> LevelRange:
     if criterion.direction == "higher_is_worse":
         return LevelRange(level_for(low, criterion), level_for(high, criterion))
     return LevelRange(level_for(high, criterion), level_for(low, criterion))
+
+
+def level_text(d: Mapping[str, Any]) -> str:
+    """The level a domain reached, or the range it is undetermined over (``level``, ``level_possible``)."""
+    level, possible = d.get("level"), d.get("level_possible")
+    if level is None:
+        return "n/a"
+    if possible and possible != level:
+        return f"{level}–{possible} (undetermined)"
+    return str(level)

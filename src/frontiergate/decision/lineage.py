@@ -35,9 +35,9 @@ from statsmodels.stats.proportion import confint_proportions_2indep
 
 from frontiergate.analysis.registry import FindingData
 from frontiergate.decision.inputs import PreviousRun
+from frontiergate.decision.levels import level_text
 from frontiergate.decision.results import DomainDecision
 from frontiergate.policy.schema import Criterion, Level, Policy
-from frontiergate.report.decision_text import level_text
 
 PAIRED_COVERAGE = 0.9
 """Share of each run's samples (the findings' n, unknowns included) that the paired items must cover

@@ -4,15 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-
-def level_text(d: dict[str, Any]) -> str:
-    """The level a domain reached, or the range it is undetermined over."""
-    level, possible = d.get("level"), d.get("level_possible")
-    if level is None:
-        return "n/a"
-    if possible and possible != level:
-        return f"{level}–{possible} (undetermined)"
-    return str(level)
+from frontiergate.decision.levels import level_text as level_text  # re-exported: the renderers' wording
 
 
 def seeds_of(f: dict[str, Any]) -> int | None:
