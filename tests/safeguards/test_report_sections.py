@@ -99,7 +99,8 @@ def test_before_after_reading_does_not_claim_a_drop_that_unknown_pairs_could_und
     assert before_after._verdict(known_drop) == "lower on the known pairs only; 30 unknown pairs could undo it"
     bounded = {**known_drop, "ci_high": -0.1}
     assert before_after._verdict(bounded) == "lower"  # the drop survives the worst reading of the unknowns
-    clean = {**known_drop, "details": {"unknown_pairs": 0, "enough_to_decide": True}}
+    # no unknowns, and the seed-clustered interval excludes 0 ("lower" needs both since the fix)
+    clean = {**known_drop, "ci_high": -0.1, "details": {"unknown_pairs": 0, "enough_to_decide": True}}
     assert before_after._verdict(clean) == "lower"
 
 

@@ -15,14 +15,16 @@ from typing import Any
 from sqlalchemy import select
 
 from frontiergate.analysis.compute import clean_floats
+from frontiergate.analysis.context import AnalysisContext
 from frontiergate.analysis.load import load_contexts
-from frontiergate.analysis.paired_targets import compare_targets
+from frontiergate.analysis.paired_targets import compare_targets, read_change
 from frontiergate.pipeline.targets import scrub
 from frontiergate.report import plots
 from frontiergate.report.canonical import dumps
 from frontiergate.report.content import ACTION_TEXT
 from frontiergate.report.html import CSS, esc
 from frontiergate.report.markup import md_code, md_escape, md_to_html
+from frontiergate.report.sections.before_after import pairing_limitations, unknown_limitations
 from frontiergate.store.db import Store
 from frontiergate.store.models import DecisionRow, RunRow
 
@@ -61,13 +63,37 @@ def _target_pairs(a: list[str], b: list[str]) -> list[tuple[str, str]]:
 
 
 def verdict(f: dict[str, Any]) -> str:
-    if f["metric"] not in RATE_METRICS:
-        return ""
-    if not f["details"].get("enough_to_decide", False):
-        return "too few pairs to decide"
-    if f["p_value"] is not None and f["p_value"] < 0.05:
-        return "lower in B" if (f["estimate"] or 0) < 0 else "higher in B"
-    return "no significant change"
+    """The reading of one finding, run B against run A: the before/after section's ``read_change``, so
+    the two never disagree (a drop that B's unknown answers could undo is not "lower in B" here either)."""
+    return read_change(f, " in B")
+
+
+def _domain_sets(ca: AnalysisContext, cb: AnalysisContext) -> tuple[set[str], set[str]]:
+    return {s.domain for s in ca.samples if s.domain}, {s.domain for s in cb.samples if s.domain}
+
+
+def _one_run_limitations(ta: str, da: set[str], db: set[str]) -> list[str]:
+    """Domains one run evaluated and the other did not: named, so that a run B that leaves out the
+    domain it would do worse in does not look like a comparison that found nothing there."""
+    return [f"{ta} · {d}: evaluated only in run {side}, not compared"
+            for side, only in (("A", da - db), ("B", db - da)) for d in sorted(only)]
+
+
+def _pair_findings(ta: str, ca: AnalysisContext, cb: AnalysisContext) -> tuple[list[dict[str, Any]], list[str]]:
+    """The paired findings of one target pair, with their readings, and what they leave out."""
+    da, db = _domain_sets(ca, cb)
+    domains = sorted(da & db)
+    findings = [clean_floats(f.as_dict()) for f in compare_targets(ca, cb, domains)]
+    for f in findings:
+        f["verdict"] = verdict(f)
+    limitations = _one_run_limitations(ta, da, db)
+    limitations += pairing_limitations(findings, domains, f"{ta} ·", "only one run", "both runs")
+    labels = {m: m.removesuffix("_change") for m in RATE_METRICS}
+    limitations += unknown_limitations(findings, f"{ta} ·", labels, "run B")
+    small = sorted({f["domain"] for f in findings if f["slice"] == "all" and f["verdict"].startswith("too few")})
+    if small:
+        limitations.append(f"{ta}: too few paired items or seed scenarios to decide in {', '.join(small)}")
+    return findings, limitations
 
 
 def compare_runs(store_a: Store, run_a: str, store_b: Store, run_b: str) -> dict[str, Any]:
@@ -87,24 +113,8 @@ def compare_runs(store_a: Store, run_a: str, store_b: Store, run_b: str) -> dict
         if ca is None or cb is None:
             limitations.append(f"{ta} / {tb}: no stored samples in one of the runs")
             continue
-        seen = {s.domain for s in ca.samples if s.domain} & {s.domain for s in cb.samples if s.domain}
-        findings = [clean_floats(f.as_dict()) for f in compare_targets(ca, cb, sorted(seen))]
-        for f in findings:
-            f["verdict"] = verdict(f)
-            if f["slice"] == "all" and f["details"].get("unmatched_items") and f["metric"] in RATE_METRICS:
-                limitations.append(
-                    f"{ta} · {f['domain']}: {f['details']['unmatched_items']} item(s) ran in only "
-                    "one run and are left out of the paired comparison"
-                )
-        small = sorted(
-            {
-                f["domain"]
-                for f in findings
-                if f["slice"] == "all" and f["verdict"] == "too few pairs to decide"
-            }
-        )
-        if small:
-            limitations.append(f"{ta}: too few paired items to decide in {', '.join(small)}")
+        findings, more = _pair_findings(ta, ca, cb)
+        limitations += more
         if not findings:
             limitations.append(f"{ta} / {tb}: no item was answered in both runs")
         pairs.append(
@@ -137,6 +147,12 @@ def _level(x: Any, rate: bool) -> str:
     if rate:
         return _pct(x, False)
     return "n/a" if x is None else f"{x:.3g}"
+
+
+def _unknown_note(details: dict[str, Any]) -> str:
+    """The pairs column's "(+N unknown)": the pairs the test left out but the interval bounds."""
+    n = details.get("unknown_pairs")
+    return f" (+{n} unknown)" if n else ""
 
 
 def render_comparison_markdown(cmp: dict[str, Any]) -> str:
@@ -176,8 +192,8 @@ def render_comparison_markdown(cmp: dict[str, Any]) -> str:
             p_val = "" if f["p_value"] is None else f"{f['p_value']:.3g}"
             lines.append(
                 f"| {md_escape(f['domain'])} | {md_escape(f['metric'].removesuffix('_change'))} | "
-                f"{md_escape(f['slice'])} | {f['n']} | {_level(fa, rate)} | {_level(fb, rate)} | {ch} | {p_val} | "
-                f"{md_escape(f['verdict'])} |"
+                f"{md_escape(f['slice'])} | {f['n']}{_unknown_note(d)} | {_level(fa, rate)} | {_level(fb, rate)} | "
+                f"{ch} | {p_val} | {md_escape(f['verdict'])} |"
             )
         lines.append("")
     lines += ["## Limitations", ""] + ([f"- {md_escape(x)}" for x in cmp["limitations"]] or ["- none"])

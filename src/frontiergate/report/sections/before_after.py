@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from frontiergate.analysis.paired_targets import compare_targets
+from frontiergate.analysis.paired_targets import compare_targets, read_change
 from frontiergate.report.context import ReportContext
 
 NAME = "before_after"
@@ -44,20 +44,59 @@ def paired_findings(rc: ReportContext, baseline: str, candidate: str) -> list[di
 
 
 def _verdict(f: dict[str, Any]) -> str:
-    if f["metric"] not in ("attack_success_rate_change", "over_refusal_rate_change"):
-        return ""
-    if f["p_value"] is not None and f["p_value"] < 0.05:
-        lower = (f["estimate"] or 0) < 0
-        unknown = f["details"].get("unknown_pairs") or 0
-        # the test ran on the pairs known on both sides; the interval also covers the unknown arms
-        high, low = f["ci_high"], f["ci_low"]
-        holds = (high is not None and high < 0) if lower else (low is not None and low > 0)
-        if unknown and not holds:
-            return f"{'lower' if lower else 'higher'} on the known pairs only; {unknown} unknown pairs could undo it"
-        return "lower" if lower else "higher"
-    if not f["details"].get("enough_to_decide", False):
-        return "too few pairs to decide"
-    return "no significant change"
+    """The reading of one finding: the shared ``read_change``, so ``frontiergate compare`` reads alike."""
+    return read_change(f)
+
+
+def _domain_heads(findings: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """One whole-domain finding per domain, for the per-domain pairing counts (the same in each)."""
+    heads: dict[str, dict[str, Any]] = {}
+    for f in findings:
+        if f["slice"] == "all":
+            heads.setdefault(f["domain"], f)
+    return heads
+
+
+def pairing_limitations(
+    findings: list[dict[str, Any]], domains: list[str], who: str, one_side: str, both: str = "both targets"
+) -> list[str]:
+    """What the pairing left out, for every domain: unmatched or relabelled items, and domains where
+    no item was answered by both sides.
+
+    Why: a candidate that answers only the items it does well on, or none of a domain, must not have
+    the rest of its evidence vanish from the table; each domain says what it lost. ``who`` prefixes
+    each line ("before/after", a target name); ``one_side`` says where the unmatched items ran and
+    ``both`` what the two sides are.
+    """
+    heads = _domain_heads(findings)
+    out = []
+    for d in domains:
+        head = heads.get(d)
+        if head is None:
+            out.append(f"{who} {d}: no item answered by {both}")
+            continue
+        unmatched = head["details"].get("unmatched_items")
+        if unmatched:
+            relabelled = head["details"].get("relabelled_items")
+            why = (f" or carry different harmful, seed or domain labels on the two sides ({relabelled} of them)"
+                   if relabelled else "")
+            out.append(f"{who} {d}: {unmatched} item(s) ran on {one_side}{why} and are left out of the paired "
+                       "comparison")
+    return out
+
+
+def unknown_limitations(
+    findings: list[dict[str, Any]], who: str, labels: dict[str, str], candidate: str = "the candidate"
+) -> list[str]:
+    """One line per whole-domain rate change with unknown pairs: how the interval treats them, and
+    that the reading does not rest on the known pairs alone."""
+    return [
+        f"{who} {f['domain']}, {labels.get(f['metric'], f['metric'])}: {f['details']['unknown_pairs']} "
+        "pair(s) had an unknown answer (errors, empty answers, guard failures); the interval counts each "
+        f"against {candidate} at its upper end and for it at its lower end"
+        for f in findings
+        if f["slice"] == "all" and f["details"].get("unknown_pairs")
+    ]
 
 
 def build(rc: ReportContext) -> dict[str, Any] | None:
@@ -71,24 +110,11 @@ def build(rc: ReportContext) -> dict[str, Any] | None:
     domains = _domains(rc, [baseline, candidate])
     for f in findings:
         f["verdict"] = _verdict(f)
-    limitations = []
-    for f in findings:
-        if f["slice"] == "all" and f["details"].get("unmatched_items"):
-            limitations.append(
-                f"before/after {f['domain']}: {f['details']['unmatched_items']} item(s) ran on only one target "
-                "and are left out of the paired comparison"
-            )
-            break
-    for f in findings:
-        if f["slice"] == "all" and f["details"].get("unknown_pairs"):
-            limitations.append(
-                f"before/after {f['domain']}, {_LABELS.get(f['metric'], f['metric'])}: {f['details']['unknown_pairs']} "
-                "pair(s) had an unknown answer (errors, empty answers, guard failures); the interval counts each "
-                "against the candidate at its upper end and for it at its lower end"
-            )
-    small = sorted({f["domain"] for f in findings if f["verdict"] == "too few pairs to decide"})
+    limitations = pairing_limitations(findings, domains, "before/after", "only one target")
+    limitations += unknown_limitations(findings, "before/after", _LABELS)
+    small = sorted({f["domain"] for f in findings if f["verdict"].startswith("too few")})
     if small:
-        limitations.append(f"before/after: too few paired items to decide in {', '.join(small)}")
+        limitations.append(f"before/after: too few paired items or seed scenarios to decide in {', '.join(small)}")
     return {
         "baseline": baseline,
         "candidate": candidate,
