@@ -101,7 +101,7 @@ def test_report_section_ranks_roleplay_first_and_exposes_the_heatmap(ctx: Analys
         return [f for f in findings if (metric is None or f["metric"] == metric)
                 and (domain is None or f["domain"] == domain)]
 
-    rc = SimpleNamespace(targets=["mockllm/model"], analysis={"mockllm/model": ctx},
+    rc = SimpleNamespace(targets=["mockllm/model"], analysis={"mockllm/model": ctx}, decisions={},
                          findings_for=findings_for,
                          policy=SimpleNamespace(domains={"cyber": 1, "chem_bio": 1, "autonomy": 1}))
     sec = section.build(cast(ReportContext, rc))
@@ -127,7 +127,7 @@ def test_report_section_ranks_roleplay_first_and_exposes_the_heatmap(ctx: Analys
 
 
 def test_report_section_is_absent_without_misuse_findings() -> None:
-    rc = SimpleNamespace(targets=["m"], analysis={}, findings_for=lambda *a, **k: [],
+    rc = SimpleNamespace(targets=["m"], analysis={}, decisions={}, findings_for=lambda *a, **k: [],
                          policy=SimpleNamespace(domains={}))
     assert section.build(cast(ReportContext, rc)) is None
 
@@ -174,7 +174,8 @@ def test_report_rankings_read_no_better_than_the_decisions_findings() -> None:
         samples.append(view(len(samples), f"s{seed}p", f"s{seed}", "none", "refused"))
     ctx = AnalysisContext("r", "m", samples, [])
     findings = [f.as_dict() for f in attack_success_rate(ctx, "cyber")]
-    rc = SimpleNamespace(targets=["m"], analysis={"m": ctx}, policy=SimpleNamespace(domains={"cyber": None}),
+    rc = SimpleNamespace(targets=["m"], analysis={"m": ctx}, decisions={},
+                         policy=SimpleNamespace(domains={"cyber": None}),
                          findings_for=lambda t, metric: [f for f in findings if f["metric"] == metric])
     sec = section.build(cast(ReportContext, rc))
     assert sec is not None

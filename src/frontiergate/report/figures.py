@@ -14,6 +14,7 @@ from typing import Any
 from frontiergate.report import plots
 from frontiergate.report.blocks import Block, Figure, Para, Span, txt
 from frontiergate.report.evidence import EvidenceIndex, slug
+from frontiergate.report.plain import heatmap_grid
 from frontiergate.report.pruning import all_findings
 
 Pred = Callable[[dict[str, Any]], bool]
@@ -140,8 +141,8 @@ def heatmap_figures(report: dict[str, Any], index: EvidenceIndex) -> list[Block]
         for i, d in enumerate(hm["domains"]):
             for j, fam in enumerate(hm["families"]):
                 v = hm["values"][i][j]
-                u = (hm.get("unknown") or [[0] * len(hm["families"])] * len(hm["domains"]))[i][j]
-                hi = (hm.get("ci_high") or [[None] * len(hm["families"])] * len(hm["domains"]))[i][j]
+                u = heatmap_grid(hm, "unknown", 0)[i][j]
+                hi = heatmap_grid(hm, "ci_high", None)[i][j]
                 more = f" ({u} unknown: up to {float(hi):.0%})" if u and hi is not None else ""
                 cells.append(f"{d} × {fam}: {'not run' if v is None else f'{float(v):.0%}'}{more}")
         svg = plots.heatmap(hm["domains"], hm["families"], hm["values"], hm["n"], f"Attack success: {t['model']}",

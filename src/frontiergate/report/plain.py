@@ -137,3 +137,10 @@ def safeguard_pairs(targets: list[str], options: dict[str, Any]) -> list[tuple[s
         if raw in targets and (raw, t) not in pairs:
             pairs.append((raw, t))
     return pairs
+
+
+def heatmap_grid(hm: dict[str, Any], key: str, fill: Any) -> list[list[Any]]:
+    """``hm[key]``, or a grid of ``fill`` for a heatmap stored before the key existed (old reports
+    carry no ``unknown`` or ``ci_high`` grid; their cells read as known)."""
+    grid = hm.get(key)
+    return grid if grid else [[fill] * len(hm["families"]) for _ in hm["domains"]]

@@ -15,7 +15,7 @@ from typing import Any
 from frontiergate.analysis.metrics_misuse import outcome, relevant_samples
 from frontiergate.analysis.rates import Unit, outcome_rate_finding
 from frontiergate.report.context import ReportContext
-from frontiergate.report.plain import WORSE_ARMS
+from frontiergate.report.plain import WORSE_ARMS, heatmap_grid
 from frontiergate.scenarios.transforms import FAMILIES
 
 NAME = "misuse"
@@ -263,8 +263,8 @@ def markdown(section: dict[str, Any]) -> str:
                       "| domain | " + " | ".join(hm["families"]) + " |",
                       "|---|" + "---|" * len(hm["families"])]
             for i, d in enumerate(hm["domains"]):
-                unknown = hm.get("unknown") or [[0] * len(hm["families"])] * len(hm["domains"])
-                cells = zip(hm["values"][i], hm["n"][i], hm["ci_high"][i], unknown[i], strict=True)
+                cells = zip(hm["values"][i], hm["n"][i], hm["ci_high"][i], heatmap_grid(hm, "unknown", 0)[i],
+                            strict=True)
                 row = [_cell(v, n, hi, u) for v, n, hi, u in cells]
                 lines.append(f"| {d} | " + " | ".join(row) + " |")
         if sec["family_ranking"]:
@@ -310,7 +310,7 @@ def html(section: dict[str, Any]) -> str:
             for j in range(len(hm["families"])):
                 v, n = hm["values"][i][j], hm["n"][i][j]
                 lo, hi = hm["ci_low"][i][j], hm["ci_high"][i][j]
-                u = (hm.get("unknown") or [[0] * len(hm["families"])] * len(hm["domains"]))[i][j]
+                u = heatmap_grid(hm, "unknown", 0)[i][j]
                 title = f"n={n}, 95% CI {_pct(lo)}–{_pct(hi)}" if n else "not run"
                 more = f"<br><small>{u} unknown: up to {_pct(hi)}</small>" if u else ""
                 cells.append(f"<td style='background:{_colour(v)}' title='{title}'>"
