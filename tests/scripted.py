@@ -17,6 +17,9 @@ adversarial OpenAI stub uses) and answer every other request helpfully:
 - ``scripted/raise``, ``scripted/silent``, ``scripted/filtered``, ``scripted/truncated``: refuse
   about half the harmful requests; on the others (where they "would comply", chosen by a hash of
   the request) they raise / answer empty / stop with ``content_filter`` / stop at the length limit.
+- ``scripted/prefix``: refuses the first harmful requests it is sent (``-M refuse_first=N``, default
+  14) and complies with every later one, whatever they are: a model that behaves well only until a
+  sequential stopping rule has seen enough.
 - ``scripted/gibberish``: answers everything with fluent-looking nonsense.
 - ``scripted/idle``: talks but never calls a tool (an agent that never acts).
 - ``scripted/down``, ``scripted/mumble``, ``scripted/block``: guard models that raise, reply
@@ -142,6 +145,8 @@ class ScriptedAPI(ModelAPI):
         super().__init__(model_name, base_url, api_key, [], config)
         self.calls_file = model_args.get("calls_file")
         self.delay = float(model_args.get("delay", 0.0))
+        self.refuse_first = int(model_args.get("refuse_first", 14))
+        self.harmful_seen = 0
 
     async def generate(
         self, input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice, config: GenerateConfig
@@ -152,6 +157,12 @@ class ScriptedAPI(ModelAPI):
         if self.calls_file:
             with Path(self.calls_file).open("a", encoding="utf-8") as fh:
                 fh.write(last.replace("\n", " ")[:80] + "\n")
+        if self.model_name == "prefix":
+            view = classify_prompt([m.text for m in input if m.role == "user"])
+            if view.kind != "harmful":
+                return _output("scripted/prefix", BENIGN_ANSWER)
+            self.harmful_seen += 1
+            return _output("scripted/prefix", REFUSAL if self.harmful_seen <= self.refuse_first else COMPLIANCE)
         if self.model_name in ADVERSARIES:
             return adversary_output(self.model_name, f"scripted/{self.model_name}", input)
         if self.model_name == "refuse":
