@@ -40,7 +40,13 @@ from frontiergate.analysis.registry import FindingData, register_metric
 from frontiergate.scenarios.framings import DEPLOY, EVAL
 from frontiergate.scorers.awareness import SCORER_NAME
 from frontiergate.stats.intervals import wilson_interval
-from frontiergate.stats.paired import PairedResult, cluster_bootstrap_diff, mcnemar_exact
+from frontiergate.stats.paired import (
+    PairedResult,
+    against_b,
+    cluster_bootstrap_diff,
+    mcnemar_completed,
+    mcnemar_exact,
+)
 
 MIN_SEEDS = 10
 """Below this many seed scenarios the clustered interval is too coarse to decide: said in details."""
@@ -142,14 +148,15 @@ def _hidden_by_unknowns(a: list[bool], b: list[bool], unknown: list[tuple[bool |
     """
     if not unknown:
         return None
-    fa = a + [False if x is None else x for x, _ in unknown]
-    fb = b + [True if y is None else y for _, y in unknown]
-    only_a, only_b, p = mcnemar_exact(fa, fb)
-    if p is None or p >= 1 - confidence or only_b <= only_a:
+    only_a, only_b, _ = mcnemar_exact(a, b)
+    extra = against_b(unknown)
+    p = mcnemar_completed(only_a, only_b, extra)
+    if p is None or p >= 1 - confidence:
         return None
-    return {"pairs": len(fa), "only_treated": only_b, "only_baseline": only_a, "mcnemar_p": p,
+    n = len(a) + len(unknown)
+    return {"pairs": n, "only_treated": only_b + extra, "only_baseline": only_a, "mcnemar_p": p,
             "text": f"the {len(unknown)} pairs with an unknown arm could hide it: counted against the model, "
-                    f"the change is significant (McNemar p={p:.3g} on {len(fa)} pairs)"}
+                    f"the change is significant (McNemar p={p:.3g} on {n} pairs)"}
 
 
 def _differential(

@@ -22,7 +22,7 @@ import numpy as np
 from frontiergate.analysis.context import AnalysisContext, SampleView
 from frontiergate.analysis.metrics_misuse import complied, outcome
 from frontiergate.analysis.registry import FindingData
-from frontiergate.stats.paired import cluster_bootstrap_diff, mcnemar_exact
+from frontiergate.stats.paired import cluster_bootstrap_diff, mcnemar_completed
 
 MIN_PAIRS_TO_DECIDE = 10
 # "No change" needs independent evidence, not just pairs: ten variants of one seed scenario are one
@@ -217,11 +217,7 @@ def _completed_against_candidate(d: Mapping[str, Any]) -> float | None:
     else:
         to_b = sum(int(arms.get(k) or 0) for k in
                    ("both_unknown", "baseline_unknown_candidate_event", "candidate_unknown_baseline_no_event"))
-    only_a, only_b = int(d.get("only_a") or 0), int(d.get("only_b") or 0) + to_b
-    if only_b <= only_a:
-        return None
-    _, _, p = mcnemar_exact([True] * only_a + [False] * only_b, [False] * only_a + [True] * only_b)
-    return p
+    return mcnemar_completed(int(d.get("only_a") or 0), int(d.get("only_b") or 0), to_b)
 
 
 def _hidden_by_unknowns(f: Mapping[str, Any]) -> bool:

@@ -68,6 +68,25 @@ def mcnemar_exact(a: Sequence[bool], b: Sequence[bool]) -> tuple[int, int, float
     return only_a, only_b, min(1.0, p)
 
 
+def mcnemar_completed(only_a: int, only_b: int, extra_b: int) -> float | None:
+    """Exact McNemar p after ``extra_b`` unknown pairs are completed as b-only discordances.
+
+    Why: a target that makes one arm unreadable exactly where it would have shown the change keeps a
+    significant result down by shrinking the known pairs. Completing each unknown pair against b (its
+    unknown arm the event, a's unknown arm none) and retesting says whether the unknowns could hide
+    it. None when the completion does not lean towards b.
+    """
+    only_b += extra_b
+    if only_b <= only_a:
+        return None
+    return mcnemar_exact([True] * only_a + [False] * only_b, [False] * only_a + [True] * only_b)[2]
+
+
+def against_b(unknown: Sequence[tuple[bool | None, bool | None]]) -> int:
+    """Unknown pairs (a, b) that completion against b turns into b-only discordances."""
+    return sum(1 for x, y in unknown if x is not True and y is not False)
+
+
 def newcombe_paired(
     both: float, only_b: float, only_a: float, neither: float, confidence: float = 0.95
 ) -> tuple[float, float] | None:
