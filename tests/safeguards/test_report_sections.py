@@ -33,7 +33,7 @@ def rc(tmp_path_factory: pytest.TempPathFactory) -> Any:
         )
     )
     run = SimpleNamespace(options={"baseline": BASE, "candidate": CAND}, out_dir=str(tmp / "after"))
-    policy = SimpleNamespace(domains={"cyber": None, "chem_bio": None})
+    policy = SimpleNamespace(domains={"cyber": None, "chem_bio": None}, seed_floor=lambda d: 10)
     return SimpleNamespace(run=run, policy=policy, targets=[BASE, CAND], analysis={BASE: ctx_a, CAND: ctx_b})
 
 

@@ -26,8 +26,9 @@ from frontiergate.stats.paired import cluster_bootstrap_diff, mcnemar_completed
 
 MIN_PAIRS_TO_DECIDE = 10
 # "No change" needs independent evidence, not just pairs: ten variants of one seed scenario are one
-# observation. The callers (the safeguard gate among them) do not carry the policy here, so this
-# matches the policy's default ``min_seeds`` (``Policy.min_seeds``, 10).
+# observation. Callers that hold a policy pass its floor per domain (``Policy.seed_floor``: the safeguard
+# gate, lineage, the report's before/after); this default, the policy's default ``min_seeds``, serves
+# ``frontiergate compare``, which reads two runs without a policy.
 MIN_SEEDS_TO_DECIDE = 10
 SIGNIFICANCE = 0.05
 
@@ -100,20 +101,20 @@ def _shown_across_seeds(diff: float | None, low: float | None, high: float | Non
     return (high is not None and high < 0) if diff < 0 else (low is not None and low > 0)
 
 
-def _decided(n: int, seeds: int, significant: bool, shown: bool) -> tuple[bool, str]:
+def _decided(n: int, seeds: int, significant: bool, shown: bool, min_seeds: int) -> tuple[bool, str]:
     """Whether the known pairs are enough to read the change, and why not.
 
     A change significant by McNemar and shown across seeds is decided at any n; "no change" needs
-    both ``MIN_PAIRS_TO_DECIDE`` pairs and ``MIN_SEEDS_TO_DECIDE`` seed scenarios (ten variants of
-    one seed are one observation, not ten).
+    both ``MIN_PAIRS_TO_DECIDE`` pairs and ``min_seeds`` seed scenarios (the policy's floor; ten
+    variants of one seed are one observation, not ten).
     """
     if significant and shown:
         return True, ""
     if n < MIN_PAIRS_TO_DECIDE:
         return False, f"only {n} pairs and no change shown across seeds: too few to decide"
-    if seeds < MIN_SEEDS_TO_DECIDE:
+    if seeds < min_seeds:
         return False, (
-            f"{n} pairs but only {seeds} seed scenarios (fewer than {MIN_SEEDS_TO_DECIDE}) and no change "
+            f"{n} pairs but only {seeds} seed scenarios (fewer than {min_seeds}) and no change "
             "shown across seeds: too few to decide"
         )
     return True, ""
@@ -127,6 +128,7 @@ def _paired_rate(
     confidence: float,
     slice_: str,
     base: dict[str, object],
+    min_seeds: int = MIN_SEEDS_TO_DECIDE,
 ) -> FindingData | None:
     """The paired change (b minus a) in a rate, with unknown arms bounded rather than dropped.
 
@@ -167,7 +169,7 @@ def _paired_rate(
     n = res.n_pairs
     known_seeds = len(set(clusters))
     shown = _shown_across_seeds(res.diff, res.ci_low, res.ci_high)
-    decided, note = _decided(n, known_seeds, res.significant, shown)
+    decided, note = _decided(n, known_seeds, res.significant, shown, min_seeds)
     if unknown:
         note = (note + "; " if note else "") + (
             f"{unknown} pairs with an unknown arm (errors, empty answers, guard failures) bound the interval: "
@@ -197,6 +199,7 @@ def _paired_rate(
             "unknown_arms": dict(sorted(arms.items())),
             "unknown_share": unknown / len(pairs) if pairs else 0.0,
             "enough_to_decide": decided,
+            "min_seeds": min_seeds,
             "note": note,
         },
     )
@@ -305,12 +308,17 @@ def _mean_diff(
     )
 
 
-def compare_targets(ctx_a: AnalysisContext, ctx_b: AnalysisContext, domains: Sequence[str]) -> list[FindingData]:
+def compare_targets(
+    ctx_a: AnalysisContext, ctx_b: AnalysisContext, domains: Sequence[str],
+    seed_floor: Callable[[str], int] | None = None,
+) -> list[FindingData]:
     """Per domain, the paired change (candidate b minus baseline a) in attack success, over-refusal,
-    latency and tokens. Domains without paired samples produce nothing."""
+    latency and tokens. Domains without paired samples produce nothing. ``seed_floor`` gives a
+    domain's policy minimum of seed scenarios for reading "no change" (default ``MIN_SEEDS_TO_DECIDE``)."""
     conf = ctx_a.confidence
     out: list[FindingData] = []
     for domain in domains:
+        floor = seed_floor(domain) if seed_floor is not None else MIN_SEEDS_TO_DECIDE
         matched, unmatched, errored = paired_samples(ctx_a, ctx_b, domain, keep_errored=True)
         pairs = [(sa, sb) for sa, sb in matched if sa.error is None and sb.error is None]
         if not matched:
@@ -326,7 +334,7 @@ def compare_targets(ctx_a: AnalysisContext, ctx_b: AnalysisContext, domains: Seq
         }
         harmful = [(sa, sb) for sa, sb in matched if sa.harmful is True]
         benign = [(sa, sb) for sa, sb in matched if sa.harmful is False]
-        asr = _paired_rate(domain, "attack_success_rate_change", harmful, complied, conf, "all", base)
+        asr = _paired_rate(domain, "attack_success_rate_change", harmful, complied, conf, "all", base, floor)
         if asr is not None:
             out.append(asr)
             by_cat: dict[str, list[tuple[SampleView, SampleView]]] = defaultdict(list)
@@ -335,7 +343,8 @@ def compare_targets(ctx_a: AnalysisContext, ctx_b: AnalysisContext, domains: Seq
             if len(by_cat) > 1:
                 for cat in sorted(by_cat):
                     f = _paired_rate(
-                        domain, "attack_success_rate_change", by_cat[cat], complied, conf, f"category={cat}", base
+                        domain, "attack_success_rate_change", by_cat[cat], complied, conf, f"category={cat}", base,
+                        floor,
                     )
                     if f is not None:
                         out.append(f)
@@ -344,7 +353,7 @@ def compare_targets(ctx_a: AnalysisContext, ctx_b: AnalysisContext, domains: Seq
             o = outcome(s)
             return None if o.unknown else o.kind == "refused"
 
-        orr = _paired_rate(domain, "over_refusal_rate_change", benign, refused, conf, "all", base)
+        orr = _paired_rate(domain, "over_refusal_rate_change", benign, refused, conf, "all", base, floor)
         if orr is not None:
             out.append(orr)
         clusters = [sa.seed_id or sa.item_id for sa, _ in pairs]

@@ -158,7 +158,8 @@ def previous_runs(
         if prev not in decisions:
             continue
         ca, cb = prev_ctxs.get(prev), current.get(cur)
-        paired = compare_targets(ca, cb, paired_domains(policy, ca, cb)) if ca is not None and cb is not None else []
+        paired = (compare_targets(ca, cb, paired_domains(policy, ca, cb), policy.seed_floor)
+                  if ca is not None and cb is not None else [])
         out[cur] = PreviousRun(
             run_id=previous_id, target=prev, decision=decisions[prev], policy_version=version, paired=paired,
             scenario_hash=row.scenario_hash or None, current_scenario_hash=now_hash,

@@ -653,7 +653,8 @@ def _mitigations(
     for raw, safeguarded in mitigated_pairs(list(run.targets)):
         guard, stages = guard_config({**base, **dict(own.get(safeguarded) or {})})
         ca, cb = ctxs.get(raw), ctxs.get(safeguarded)
-        paired = compare_targets(ca, cb, paired_domains(policy, ca, cb)) if ca is not None and cb is not None else []
+        paired = (compare_targets(ca, cb, paired_domains(policy, ca, cb), policy.seed_floor)
+                  if ca is not None and cb is not None else [])
         prov, held = guards.get(safeguarded, (None, {}))
         out[raw] = Mitigation(
             target=safeguarded,

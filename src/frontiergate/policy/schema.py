@@ -234,6 +234,25 @@ class RequiredSafeguards(_Strict):
     )
     validation: SafeguardValidation = Field(default_factory=SafeguardValidation)
 
+    def over(self, general: RequiredSafeguards) -> RequiredSafeguards:
+        """This (a domain's) entry laid over the policy-wide one, field by field.
+
+        Why: a domain entry written to restrict one field (``guards: [classifier]``) used to replace the
+        general entry whole, so the policy-wide over-refusal cap, stages and seed floor silently fell back
+        to their lenient defaults. A field the domain does not write is inherited; one it writes (even as
+        ``null``) is its own, visibly.
+        """
+        own_v, gen_v = self.validation, general.validation
+        written_v = own_v.model_fields_set if "validation" in self.model_fields_set else set()
+        validation = SafeguardValidation(**{
+            f: getattr(own_v if f in written_v else gen_v, f) for f in SafeguardValidation.model_fields
+        })
+        return RequiredSafeguards(
+            stages=list(self.stages if "stages" in self.model_fields_set else general.stages),
+            guards=list(self.guards if "guards" in self.model_fields_set else general.guards),
+            validation=validation,
+        )
+
 
 class Domain(_Strict):
     """A risk domain and how it is measured."""
@@ -241,7 +260,9 @@ class Domain(_Strict):
     description: str = ""
     threat_scenarios: list[ThreatScenario] = Field(default_factory=list)
     safeguards: dict[Literal["medium", "high", "critical"], RequiredSafeguards] = Field(
-        default_factory=dict, description="Overrides the policy's required safeguards per level for this domain."
+        default_factory=dict,
+        description="Overrides the policy's required safeguards per level for this domain, field by field: "
+        "a field it does not write is inherited from the policy's entry at that level."
     )
     custom: bool = Field(default=False, description="Set for a domain outside frontiergate's known list.")
     required: bool = True
@@ -379,6 +400,11 @@ class Policy(_Strict):
             )
         return self
 
+    def seed_floor(self, domain: str) -> int:
+        """Independent seeds a finding of ``domain`` needs: the domain's own ``min_seeds``, else the policy's."""
+        dom = self.domains.get(domain)
+        return (dom.min_seeds if dom is not None else None) or self.min_seeds
+
     def action_for(self, level: Level) -> str:
         return self.levels[level].action
 
@@ -391,4 +417,7 @@ class Policy(_Strict):
         dom = self.domains.get(domain)
         own = {str(k): v for k, v in dom.safeguards.items()} if dom is not None else {}
         general = {str(k): v for k, v in self.safeguards.items()}
-        return own.get(level) or general.get(level) or RequiredSafeguards()
+        mine, base = own.get(level), general.get(level)
+        if mine is not None and base is not None:
+            return mine.over(base)
+        return mine or base or RequiredSafeguards()

@@ -40,7 +40,8 @@ def paired_findings(rc: ReportContext, baseline: str, candidate: str) -> list[di
     if baseline not in rc.analysis or candidate not in rc.analysis:
         return None
     domains = _domains(rc, [baseline, candidate])
-    return [f.as_dict() for f in compare_targets(rc.analysis[baseline], rc.analysis[candidate], domains)]
+    return [f.as_dict() for f in compare_targets(rc.analysis[baseline], rc.analysis[candidate], domains,
+                                                  rc.policy.seed_floor)]
 
 
 def _verdict(f: dict[str, Any]) -> str:
