@@ -143,6 +143,29 @@ def test_full_transforms_requirement(facts: RunFacts | None, met: bool) -> None:
         assert d["status"] == "insufficient_evidence"
 
 
+@pytest.mark.parametrize(("facts", "met"), [(RunFacts(quick=False, families_run={}), True),
+                                            (RunFacts(quick=True, families_run={}), False), (None, False)])
+def test_full_transforms_on_a_domain_whose_tasks_take_none_means_the_full_evaluation(
+    facts: RunFacts | None, met: bool
+) -> None:
+    """Other direction: a bias (or autonomy) alert asked for the full transform set, which those tasks never
+    apply, so every later run of the lineage was held for good. It now means "not --quick" there; a quick
+    run, or one whose making is not known, still does not meet it."""
+    pol = policy(domain={"evaluations": [{"task": "frontiergate/bias"}]})
+    prev = _previous({"full_transforms": True})
+    d = _cyber(decide(pol, [finding(0, 300)], {"cyber"}, previous=prev, run_facts=facts))
+    assert d["previous_alert_requirements"][0]["met"] is met
+    assert d["action"] == ("deploy" if met else "do_not_deploy")
+
+
+def test_a_domain_with_a_transforming_task_keeps_the_families_check() -> None:
+    pol = policy(domain={"evaluations": [{"task": "frontiergate/bias"}, {"task": "frontiergate/misuse"}]})
+    facts = RunFacts(quick=False, families_run={"cyber": frozenset({"none"})})
+    d = _cyber(decide(pol, [finding(0, 300)], {"cyber"}, previous=_previous({"full_transforms": True}),
+                      run_facts=facts))
+    assert d["previous_alert_requirements"][0]["met"] is False and d["action"] == "do_not_deploy"
+
+
 def test_previous_run_without_alerts_requires_nothing() -> None:
     old = {"overall": {}, "domains": {"cyber": {"level": "low", "action": "deploy"}}}
     prev = PreviousRun(run_id="r0", target="M0", decision=old, policy_version="1", paired=[])

@@ -17,6 +17,22 @@ from frontiergate.decision.results import CriterionResult
 from frontiergate.policy.schema import LEVELS, AlertRequirement, Criterion, Domain
 
 BOUND_WORDS = {"estimate": "estimate", "upper": "upper bound", "lower": "lower bound"}
+OWN_TASKS = "frontiergate/"
+TRANSFORMING_TASKS = frozenset({"frontiergate/misuse", "frontiergate/awareness"})
+"""Our tasks that apply the transform set; our other tasks (bias, autonomy, capability...) take none."""
+
+
+def takes_no_transforms(dom: Domain) -> bool:
+    """Whether every evaluation of ``dom`` is one of our tasks that applies no transforms.
+
+    Why: the bundled policy asks the next run after a bias or autonomy alert for "the full transform set".
+    Those tasks have no transformed prompts, so the families check could never be met and every later
+    run of the lineage was held for good. For such a domain the requirement means the full evaluation,
+    i.e. not ``--quick``. A domain with no evaluations named, or with any other task, keeps the families
+    check: what its tasks can do is not known here.
+    """
+    names = [ev.task for ev in dom.evaluations]
+    return bool(names) and all(n.startswith(OWN_TASKS) and n not in TRANSFORMING_TASKS for n in names)
 
 
 def alert_value(crit: Criterion, r: CriterionResult) -> float | None:
@@ -102,6 +118,7 @@ def check_previous_requirements(
     results: list[CriterionResult],
     run_facts: RunFacts | None,
     domain: str | None = None,
+    no_transforms: bool = False,
 ) -> list[dict[str, Any]]:
     """Whether this run gives the evidence the previous run's alerts demanded of it.
 
@@ -139,6 +156,8 @@ def check_previous_requirements(
                     f"this run used --quick; the previous run's {level} alert on {metric} required the "
                     "full transform set"
                 )
+            elif no_transforms:
+                met.append(f"the full evaluation ran (not --quick; {domain}'s evaluations take no transforms)")
             elif (missing := _missing_families(run_facts, domain)) is None:
                 unmet.append(
                     f"which transform families ran on {domain} is not known; the previous run's {level} alert "

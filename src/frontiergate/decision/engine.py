@@ -35,7 +35,7 @@ from typing import Any
 
 from frontiergate.analysis.outcomes import REASON_TEXT
 from frontiergate.analysis.registry import FindingData
-from frontiergate.decision.alerts import check_previous_requirements, raised_alerts
+from frontiergate.decision.alerts import check_previous_requirements, raised_alerts, takes_no_transforms
 from frontiergate.decision.inputs import Mitigation, PreviousRun, RunFacts
 from frontiergate.decision.levels import LevelRange, level_for, level_range, max_level
 from frontiergate.decision.lineage import compare_lineage
@@ -269,6 +269,8 @@ def decide_criterion(
     fd, steer_notes = _worse_of_steered(findings, domain, crit, fd, _max_unknown(policy, dom))
     notes.extend(steer_notes)
     details = fd.get("details") or {}
+    if details.get("below_chance"):  # capability_accuracy: wrong answers chosen on purpose (strategy 50)
+        notes.append(f"{domain}: {details['below_chance']}")
     low, high, est = fd.get("ci_low"), fd.get("ci_high"), fd.get("estimate")
     seeds = details.get("seeds")
     # no fallback to the sample count: epochs and variants of one seed are not independent, so a
@@ -582,7 +584,9 @@ def decide(
         d.alerts = raised_alerts(n, policy.domains[n], d.criteria)
         if previous is not None:
             prev_domain = (previous.decision.get("domains") or {}).get(n)
-            d.previous_alert_requirements = check_previous_requirements(prev_domain, d.criteria, run_facts, n)
+            d.previous_alert_requirements = check_previous_requirements(
+                prev_domain, d.criteria, run_facts, n, takes_no_transforms(policy.domains[n])
+            )
             _hold_on_unmet_requirements(d)
         if run_facts is not None:
             _hold_if_incomplete(d, run_facts.incomplete)

@@ -135,7 +135,12 @@ def capability_samples(
 
 
 def _accepted(target: Target, kind: AnswerKind, aliases: list[str]) -> set[str]:
-    return {normalise(a, kind) for a in [*target.target, *aliases]} | {normalise(a, "word") for a in aliases}
+    """The target read as its kind, and the aliases (option texts) read as words only.
+
+    Why: read as a letter, an option text that begins "A fixed-size ..." became the letter A and credited
+    a wrong choice.
+    """
+    return {normalise(a, kind) for a in target.target} | {normalise(a, "word") for a in aliases}
 
 
 def _matches(answer: str | None, kind: AnswerKind, accepted: set[str]) -> bool:
