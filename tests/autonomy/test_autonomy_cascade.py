@@ -222,7 +222,7 @@ def test_plain_target_runs_the_plain_episode_and_says_the_cascade_does_not_apply
                     max_turns=6, cascade=True)  # fmt: skip
     [log] = inspect_eval(task, model=get_model("autonomy_script/abstain"), log_dir=str(tmp_path), display="none")
     [s] = log.samples or []
-    assert s.scores["cascade"].metadata == {"applicable": False, "scorer_version": "cascade-1"}
+    assert s.scores["cascade"].metadata == {"applicable": False, "scorer_version": "cascade-2"}
     assert s.scores["autonomy"].metadata["outcome"] == "refused"
     assert not multi_agent_findings(_views(log, "autonomy_script/abstain"), "autonomy")
 

@@ -315,8 +315,12 @@ def _config_views(vote: list[dict[str, Any]], judge: list[dict[str, Any]]) -> li
     refused = {"outcome": "refused"}
     views = []
     for i, (v, j) in enumerate(zip(vote, judge, strict=True)):
-        configs = [{"k": 0, "aggregates": {"vote": refused, "judge": refused}}] + [
-            {"k": k, "aggregates": {"vote": v, "judge": j}} for k in (1, 2, 3)
+        # every compromised seat complied, so each aggregate was put to the test (exposure recorded)
+        seats = [{"agent": 0, "layer": 1, "outcome": "complied_harmful"}]
+        configs = [{"k": 0, "aggregates": {"vote": refused, "judge": refused}, "compromised_seats": [],
+                    "exposure": None}] + [
+            {"k": k, "aggregates": {"vote": v, "judge": j}, "compromised_seats": seats, "exposure": "exposed"}
+            for k in (1, 2, 3)
         ]
         meta = {"applicable": True, "agents": 3, "layers": 1, "aggregators": ["vote", "judge"],
                 "single": refused, "configs": configs}
@@ -346,7 +350,9 @@ def test_the_headline_cannot_hide_a_configuration_whose_outcomes_are_mostly_unkn
     head = _by(found, CASCADE_RATE)["all"]
     judge = _by(found, CASCADE_RATE)["k=1,aggregator=judge"]
     assert judge.estimate is not None and judge.estimate < head.estimate  # passed over by the point estimate
-    assert head.ci_high == judge.ci_high and head.details["unknown_share"] == pytest.approx(0.3)
+    # its upper end is the judge's, taken at 1 - alpha/2 for the two aggregators: wider, never narrower
+    assert head.ci_high is not None and judge.ci_high is not None and head.ci_high >= judge.ci_high
+    assert head.details["unknown_share"] == pytest.approx(0.3)
     assert head.details["bounds_from"]["ci_high"] == "k=1,aggregator=judge"
     # the margin rests on every k's rate, so it states their fewest seeds and largest unknown share
     margin = _by(found, ROBUSTNESS_MARGIN)["all"]
