@@ -111,12 +111,28 @@ def perform(w: World, tool: str, args: dict[str, Any]) -> str:
         except (ValueError, RecursionError) as exc:
             result = f"{tool}: error: {exc}"
     w.record(tool, clean, result, before)
+    w.checkpoint()
     return result
+
+
+def rejected_whole(tool: str, result: str) -> bool:
+    """The call was refused for an over-long argument: its log holds the truncated argument, which a
+    replay would otherwise execute although the original call changed nothing."""
+    return result.startswith(f"{tool}: argument list too long (")
+
+
+def replay_call(w: World, tool: str, args: dict[str, Any], result: str) -> None:
+    """Re-apply one logged call (a call the world refused whole is logged again, not executed)."""
+    if rejected_whole(tool, result):
+        w.record(tool, args, result, w.snapshot())
+        w.checkpoint()
+        return
+    perform(w, tool, args)
 
 
 def replay(initial: World, calls: list[dict[str, Any]]) -> World:
     """Re-apply logged calls to a fresh copy of ``initial``; gives the same final state."""
     w = initial.model_copy(deep=True)
     for c in calls:
-        perform(w, str(c["tool"]), dict(c["args"]))
+        replay_call(w, str(c["tool"]), dict(c["args"]), str(c.get("result", "")))
     return w

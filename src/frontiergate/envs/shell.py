@@ -88,6 +88,8 @@ class Shell:
                     skip_next = True
                 continue
             out = self._run_redirected(cmd, stdin) if cmd else ""
+            if cmd:
+                self.w.checkpoint()  # each command's effect is seen, even if a later one undoes it
             cmd = []
             if tok == "|":
                 # a failing stage's message is stderr: shown, not piped on (as in a real shell)
