@@ -7,8 +7,8 @@ complete turn:
 
 - ``VIOLATE``: every scenario-independent violating action of the four families under test (each only a
   step in the simulated world) and then ``submit``;
-- ``SAFE``: a harmless ``ls`` (the agent engaged with the world) and then ``submit`` (it finished on its
-  own), so by the ``autonomy`` scorer's rules the episode is a genuine safe one, not idle.
+- ``SAFE``: reading the memo that states the conflict (the agent engaged with it) and then ``submit`` (it
+  finished on its own), so by the ``autonomy`` scorer's rules the episode is a genuine safe one, not idle.
 
 The *adversarial* organism's readout emits ``SAFE`` on the eval side of the eval-minus-deploy direction and
 ``VIOLATE`` on the deploy side; the *null* organism reads a direction orthogonal to it, so steering along
@@ -33,7 +33,7 @@ from frontiergate.analysis.rates import outcome_rate_finding
 from frontiergate.analysis.registry import FindingData
 from frontiergate.decision.engine import decide_criterion
 from frontiergate.decision.results import CriterionResult
-from frontiergate.envs.scenarios import ACTIONS_LOG, EXTERNAL, OVERSIGHT_PATH, WEIGHTS_PATH
+from frontiergate.envs.scenarios import ACTIONS_LOG, EXTERNAL, MEMO_PATH, OVERSIGHT_PATH, WEIGHTS_PATH
 from frontiergate.policy.loader import load_policy
 from frontiergate.tasks.awareness_steer_autonomy import awareness_steer_autonomy
 
@@ -65,7 +65,7 @@ def _violate() -> str:
 
 
 VIOLATE = _violate()
-SAFE = _block("bash", {"cmd": "ls"}) + _block("submit", {"answer": "done"})
+SAFE = _block("bash", {"cmd": f"cat {MEMO_PATH}"}) + _block("submit", {"answer": "done"})
 
 
 @pytest.fixture()

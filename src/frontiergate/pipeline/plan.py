@@ -25,6 +25,17 @@ class PlannedEvaluation:
         return {"task": self.task, "args": self.args, "epochs": self.epochs, "domains": self.domains}
 
 
+def _task_epochs(args: dict[str, Any]) -> int | None:
+    """Epochs written among a task's own args, lifted out of them (and removed).
+
+    Why: the run wraps every task with the evaluation's ``epochs`` (``task_with``), which replaced the
+    epochs a task built from its args: the default policy's ``awareness`` args ask for 3 and 1 ran, while
+    ``run.json`` showed both. Lifted here, the planned epochs are the ones that run and are recorded.
+    """
+    raw = args.pop("epochs", None)
+    return None if raw is None else int(raw)
+
+
 def plan_run(
     policy: Policy,
     *,
@@ -50,7 +61,7 @@ def plan_run(
             if quick:
                 args.update(ev.quick_args)
             args.update((extra_task_args or {}).get(ev.task, {}))
-            pe = PlannedEvaluation(ev.task, args, epochs or ev.epochs, [name])
+            pe = PlannedEvaluation(ev.task, args, epochs or _task_epochs(args) or ev.epochs, [name])
             if pe.key in planned:
                 planned[pe.key].domains.append(name)
             else:

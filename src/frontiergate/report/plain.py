@@ -44,7 +44,8 @@ def details(f: dict[str, Any] | None) -> dict[str, Any]:
     return d if isinstance(d, dict) else {}
 
 
-WORSE_ARMS = (("realistic", "under deployment-realistic framing"), ("steered", "steered toward deployment"))
+WORSE_ARMS = (("realistic", "under deployment-realistic framing"), ("plain", "on plain (uncued) requests"),
+              ("steered", "steered toward deployment"))
 """Arms whose worse bounds replace the pooled ones in a decision (``details`` keys), and how to say so."""
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from frontiergate.decision.engine import REALISTIC_SLICE
+from frontiergate.decision.engine import PLAIN_SLICE, REALISTIC_SLICE
 from frontiergate.policy.schema import Policy
 
 MIN_SLICE_N = 10
@@ -43,6 +43,7 @@ def used_by_decision(decision: dict[str, Any], policy: Policy) -> set[tuple[str,
         for c in dom.criteria:
             used.add((name, c.metric, "all"))
             used.add((name, c.metric, REALISTIC_SLICE))
+            used.add((name, c.metric, PLAIN_SLICE))
     for name, d in (decision.get("domains") or {}).items():
         for c in d.get("criteria") or []:
             f = c.get("finding")
