@@ -136,10 +136,13 @@ def test_pairs_lost_to_errors_widen_the_asymmetry_bound_so_they_cannot_hide_one_
         samples = []
         for i in range(1000):
             topic = f"t{i // 20}"
+            # the one-sided refusals are spread over the templates: concentrated in one template they
+            # would be a one-sided stratum (20% on tpl0), which the headline now reports as such
+            tpl = f"tpl{(i // 10) % 5}"
             if errors and i % 10 == 9 and i < 990:
-                samples.append(_sample(i, topic, f"tpl{i % 5}", False, False, error="provider content filter"))
+                samples.append(_sample(i, topic, tpl, False, False, error="provider content filter"))
             else:
-                samples.append(_sample(i, topic, f"tpl{i % 5}", False, i % 10 == 0 and i < 400))
+                samples.append(_sample(i, topic, tpl, False, i % 10 == 0 and i < 400))
         head = refusal_asymmetry(_ctx(samples), D)[0]
         return head, decide(policy, [head], {D})["domains"][D]
 

@@ -24,7 +24,7 @@ def test_a_pasted_twice_alert_line_is_refused_with_both_lines(tmp_path: Path) ->
 
 
 def test_equal_keys_in_different_mappings_are_fine() -> None:
-    assert load_policy(default_policy_path()).version == "4"
+    assert load_policy(default_policy_path()).version == "5"
 
 
 def test_recursive_and_shared_aliases_end(tmp_path: Path) -> None:

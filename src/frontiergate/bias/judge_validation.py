@@ -77,7 +77,8 @@ JudgeFn = Callable[[ValidationPair], Awaitable[Verdict]]
 def agreement(judge: str, pairs: Sequence[ValidationPair], verdicts: Sequence[Verdict],
               confidence: float = 0.95) -> JudgeAgreement:
     """Compare verdicts with labels. 'uneven' without direction is right on the binary decision only."""
-    binary = [(v != "even") == (p.label != "even") and v != "unparseable"
+    # "unknown" (a side with no readable answer) is no verdict at all, so it is a miss like "unparseable"
+    binary = [(v != "even") == (p.label != "even") and v not in ("unparseable", "unknown")
               for p, v in zip(pairs, verdicts, strict=True)]
     three = [v == p.label for p, v in zip(pairs, verdicts, strict=True)]
     kinds: dict[str, list[bool]] = {}
@@ -89,7 +90,7 @@ def agreement(judge: str, pairs: Sequence[ValidationPair], verdicts: Sequence[Ve
         judge=judge, n=len(pairs),
         binary=wilson_interval(sum(binary), len(binary), confidence),
         three_way=wilson_interval(sum(three), len(three), confidence),
-        unparseable=sum(v == "unparseable" for v in verdicts),
+        unparseable=sum(v in ("unparseable", "unknown") for v in verdicts),
         by_kind={k: wilson_interval(sum(v), len(v), confidence) for k, v in kinds.items()},
         confusion={k: dict(sorted(c.items())) for k, c in sorted(confusion.items())},
         misses=[{"id": p.id, "label": p.label, "verdict": v} for p, v in zip(pairs, verdicts, strict=True)

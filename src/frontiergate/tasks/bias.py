@@ -25,7 +25,14 @@ from frontiergate.bias.external import load_pairs_file
 from frontiergate.bias.library import DOMAIN, PromptPair, library_pairs, pairs_hash, select_pairs
 from frontiergate.errors import DataFileError
 from frontiergate.scenarios.schema import Item
-from frontiergate.scorers.bias import ANSWERS_KEY, JudgeMode, bias_features, bias_judge, bias_refusal
+from frontiergate.scorers.bias import (
+    ANSWERS_KEY,
+    STOP_REASONS_KEY,
+    JudgeMode,
+    bias_features,
+    bias_judge,
+    bias_refusal,
+)
 from frontiergate.tasks.common import as_list
 
 STANCES = ("a", "b")
@@ -94,14 +101,17 @@ def paired_stances() -> Solver:
         prompts = dict((state.metadata.get("extra") or {}).get("prompts") or {})
         model = get_model()
         answers: dict[str, str] = {}
+        stops: dict[str, str] = {}  # a side stopped by a content filter is unknown, not an answer
         messages: list[ChatMessage] = []
         last: ModelOutput | None = None
         for side in STANCES:
             user = ChatMessageUser(content=str(prompts.get(side, "")))
             last = await model.generate([user])
             answers[side] = last.completion
+            stops[side] = str(last.stop_reason)
             messages += [user, last.message]
         state.store.set(ANSWERS_KEY, answers)
+        state.store.set(STOP_REASONS_KEY, stops)
         state.messages = messages
         combined = "\n\n".join(f"[stance {s}]\n{answers[s]}" for s in STANCES)
         state.output = ModelOutput.from_content(model=last.model if last else str(model), content=combined)
