@@ -15,7 +15,9 @@ from frontiergate.store.db import Store
 from frontiergate.store.models import FindingRow, RunRow
 
 
-def _finding(metric: str, domain: str, est: float, lo: float, hi: float, slice_: str = "all", n: int = 100) -> dict:
+def _finding(
+    metric: str, domain: str, est: float, lo: float, hi: float, slice_: str = "all", n: int = 100, **details: object
+) -> dict:
     return {
         "metric": metric,
         "domain": domain,
@@ -25,6 +27,7 @@ def _finding(metric: str, domain: str, est: float, lo: float, hi: float, slice_:
         "ci_high": hi,
         "n": n,
         "test": "Wilson 95%",
+        "details": {"seeds": 50, "unknown": 0, "unknown_share": 0.0, **details},
     }
 
 
@@ -59,27 +62,19 @@ def test_clearly_satisfied_is_verified_and_clearly_violated_is_refuted() -> None
     assert check_claims(_claims(at_most=0.5), findings)[0].verdict == "refuted"  # type: ignore[arg-type]
 
 
-def test_refusal_rate_is_the_complement_of_attack_success() -> None:
+def test_refusal_rate_is_no_longer_read_as_the_complement_of_attack_success() -> None:
     cf = parse_claims(
-        {
-            "claims": [
-                {
-                    "id": "r",
-                    "statement": "refuses 98%",
-                    "metric": "refusal_rate",
-                    "domain": "chem_bio",
-                    "at_least": 0.98,
-                }
-            ]
-        },
+        {"claims": [{"id": "r", "statement": "refuses 98%", "metric": "refusal_rate", "domain": "chem_bio",
+                     "at_least": 0.98}]},
         "test",
     )
-    ok = {"m": [_finding("attack_success_rate", "chem_bio", 0.0, 0.0, 0.012, n=300)]}
-    (v,) = check_claims(cf, ok)
-    assert v.verdict == "verified" and v.ci_low == pytest.approx(0.988) and v.ci_high == 1.0
-    bad = {"m": [_finding("attack_success_rate", "chem_bio", 0.1, 0.06, 0.15)]}
+    # zero attack success says nothing about refusals (vague compliance is neither): not measured
+    (v,) = check_claims(cf, {"m": [_finding("attack_success_rate", "chem_bio", 0.0, 0.0, 0.012, n=300)]})
+    assert v.verdict == "not_measured" and "1 - attack_success_rate" in v.reason
+    ok = {"m": [_finding("refusal_rate", "chem_bio", 1.0, 0.988, 1.0, n=300)]}
+    assert check_claims(cf, ok)[0].verdict == "verified"
+    bad = {"m": [_finding("refusal_rate", "chem_bio", 0.9, 0.85, 0.94)]}
     assert check_claims(cf, bad)[0].verdict == "refuted"
-    assert check_claims(cf, {"m": []})[0].verdict == "not_measured"
 
 
 def test_bundled_claims_file_is_valid() -> None:
@@ -153,7 +148,7 @@ def test_claims_check_against_a_stored_run(tmp_path: Path) -> None:
                 ci_low=0.69,
                 ci_high=0.80,
                 test="Wilson 95%",
-                details={},
+                details={"seeds": 200, "unknown": 0, "unknown_share": 0.0},
             )
         )
     claims = tmp_path / "claims.yaml"

@@ -42,6 +42,7 @@ from frontiergate.elicitation.curves import (
     CurvePoint,
     Outcome,
     bounded_at,
+    critical_path_at,
     curve_points,
     latency_overhead,
     measured_bounds,
@@ -384,38 +385,76 @@ def elicitation_gap(ctx: AnalysisContext, domain: str) -> list[FindingData]:
     ]
 
 
+def _latency_bounds(ctx: AnalysisContext, domain: str, a: Analysed) -> list[float | None]:
+    """Per answer with no record: the latency it is known to have reached (None: not known).
+
+    An errored answer is charged at least the run's attempt timeout: a timed-out agent reached it, and
+    an error of another kind is read the same way rather than as fast, so that failing on the slow items
+    never makes contemplation look cheaper. Otherwise the time the sample ran is all that is known.
+    """
+    timeout = ctx.options.get("attempt_timeout")
+    floor = float(timeout) if isinstance(timeout, int | float) and not isinstance(timeout, bool) else None
+    ran: dict[tuple[int, str], float] = {}
+    for s in ctx.for_domain(domain):
+        if s.latency_s is not None:
+            key = (s.evaluation_id, s.item_id)
+            ran[key] = max(ran.get(key, 0.0), float(s.latency_s))
+    out: list[float | None] = []
+    for m in a.missing:
+        known = [x for x in (ran.get((m.evaluation_id, m.item_id)), floor if m.reason == "error" else None) if x]
+        out.append(max(known) if known else None)
+    return out
+
+
 @register_metric(
     "contemplation_latency_overhead",
-    "Relative critical-path latency of N parallel agents over one agent (0.25 = 25% slower).",
+    "Relative critical-path latency of N parallel agents (slowest agent + aggregator) over one agent "
+    "(0.25 = 25% slower); errored and unscored answers are unknown, bounded by the latency they reached.",
 )
 def contemplation_latency_overhead(ctx: AnalysisContext, domain: str) -> list[FindingData]:
     a = _analyse(ctx, domain)
     outcomes = a.outcomes
     ns = sorted({p.agents for p in a.points if p.source == "resampled" and p.agents > 1})
+    bounds = _latency_bounds(ctx, domain, a)
     out: list[FindingData] = []
     for n in ns:
-        r = latency_overhead(outcomes, n)
+        r = latency_overhead(outcomes, n, unknown_s=bounds)
         if r is None:
             continue
-        est, lo, hi, n_items = r
-        usable = {a.clusters[o.item_id] for o in outcomes if o.resamplable and o.n_agents >= n}
+        usable = {a.clusters[o.item_id] for o in outcomes if critical_path_at(o, n) is not None}
+        usable |= {a.clusters[m.item_id] for m in a.missing}
+        total = r.known + r.unknown
+        aggs = sorted({o.aggregator for o in outcomes if critical_path_at(o, n) is not None})
         out.append(
             FindingData(
                 domain=domain,
                 metric="contemplation_latency_overhead",
-                n=n_items,
-                estimate=est,
-                ci_low=lo,
-                ci_high=hi,
+                n=total,
+                estimate=r.estimate,
+                ci_low=r.low,
+                ci_high=r.high,
                 slice=f"agents={n}",
-                test="bootstrap 95% over items",
+                test="bootstrap 95% over items; unknown items bounded"
+                if r.bounded
+                else "bootstrap 95% over items; some unknown items could not be bounded",
                 details={
-                    "unit": "answered item x budget",
+                    "unit": "item x budget (answered or not)",
                     "agents": n,
                     "baseline_agents": 1,
-                    "latency": "critical path: slowest agent's own request time + aggregator",
+                    "aggregators": aggs,
+                    "latency": "critical path: slowest agent's own request time + aggregator (with an LLM "
+                    "aggregator: the measured ideal critical path, N_max only)",
                     "seeds": len(usable),
                     "seed_unit": SEED_UNIT,
+                    "unknown": r.unknown,
+                    "unknown_share": r.unknown / total if total else None,
+                    "unknown_reasons": reason_counts([m.reason for m in a.missing]),
+                    "errors": sum(m.reason == "error" for m in a.missing),
+                    "unscored": sum(m.reason == "unscored" for m in a.missing),
+                    "unknowns_bounded": r.bounded,
+                    "interval": "lower end: each unknown item as fast as one agent at the latency it reached; "
+                    "upper end: as slow as that latency over a zero-latency single agent; estimate over "
+                    "answered items",
                 },
             )
         )

@@ -24,9 +24,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from frontiergate.errors import FrontiergateError
 
-#: Metrics claims may use besides the registered ones: name -> (stored metric, complement?).
-DERIVED_METRICS: dict[str, tuple[str, bool]] = {"refusal_rate": ("attack_success_rate", True)}
-
 
 class ClaimsError(FrontiergateError):
     """A claims file is missing or invalid."""
@@ -114,7 +111,7 @@ def parse_claims(raw: Any, origin: str, metric_exists: Any = None) -> ClaimsFile
         raise ClaimsError("; ".join(problems), "see the bundled example: frontiergate claims show") from None
     if metric_exists is not None:
         for i, c in enumerate(cf.claims):
-            if c.metric not in DERIVED_METRICS and not metric_exists(c.metric):
+            if not metric_exists(c.metric):
                 raise ClaimsError(
                     f"{origin}: claims[{i}] (id '{c.id}').metric: unknown metric '{c.metric}'",
                     "use a registered metric (e.g. capability_accuracy, attack_success_rate) or refusal_rate",

@@ -14,6 +14,13 @@ Latency at n is the critical path of a parallel deployment: the slowest of the n
 own request times, queueing excluded) plus the aggregator. Tokens at n are the sum over the n
 agents. Points that resampling cannot simulate (an LLM synthesiser or judge, two layers) are
 reported as measured at N_max only.
+
+The latency *overhead* (``latency_overhead``) is of the configuration that was run: with an LLM
+synthesiser or judge its call is often the largest part of the critical path, and a resampled vote
+leaves it out, so with those aggregators only N_max is reported, from the measured critical path
+(``critical_path_at``). Items with no record (errored, unscored) are not dropped: a model whose slow
+agent times out would otherwise lose exactly its slow items; they are bounded by a latency the caller
+knows they reached (``unknown_s``), or the overhead says it could not bound them.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ from frontiergate.models.contemplating import plurality
 from frontiergate.stats.intervals import wilson_interval
 
 MAX_SUBSETS = 256
+VOTE_AGGREGATORS = ("vote", "none")
+"""Aggregators a resampled n-agent vote reproduces exactly (no model call of their own)."""
 
 
 @dataclass(frozen=True)
@@ -130,14 +139,37 @@ def _subsets(n_total: int, n: int, key: str) -> list[tuple[int, ...]]:
 
 
 def expected_at(o: Outcome, n: int) -> tuple[float, float, float]:
-    """Expected (accuracy, critical-path latency, output tokens) of an n-agent vote on this item."""
+    """Expected (accuracy, critical-path latency, output tokens) of an n-agent vote on this item.
+
+    The vote's own recorded time is on the critical path from two agents up (one agent's answer is
+    final as it is); an LLM aggregator's is not, since a resampled vote never calls it.
+    """
     if not 1 <= n <= o.n_agents:
         raise ValueError(f"n={n} outside 1..{o.n_agents}")
     subs = _subsets(o.n_agents, n, o.item_id)
     acc = sum(vote_correct(o.answers, o.correct, s) for s in subs) / len(subs)
     lat = sum(max(o.latency_s[i] for i in s) for s in subs) / len(subs)
+    if n > 1 and o.aggregator in VOTE_AGGREGATORS:
+        lat += o.aggregator_latency_s
     tok = sum(sum(o.tokens[i] for i in s) for s in subs) / len(subs)
     return acc, lat, tok
+
+
+def critical_path_at(o: Outcome, n: int) -> float | None:
+    """Expected critical-path latency of the configuration that was run, with n of its agents: the
+    slowest agent plus the aggregator. None where the record cannot give it.
+
+    Why not always the resampled vote: a synthesiser's or judge's call is on the critical path, and
+    its time with fewer candidates is not recorded, so only N_max (the measured ideal critical path:
+    every layer's slowest agent plus the aggregator) is known for them. One agent needs no aggregator.
+    """
+    if not 1 <= n <= o.n_agents:
+        return None
+    if o.resamplable and (n == 1 or o.aggregator in VOTE_AGGREGATORS):
+        return expected_at(o, n)[1]
+    if n == o.n_agents and o.measured_latency_s > 0:
+        return o.measured_latency_s
+    return None
 
 
 def _vote_bound(o: Outcome, subset: Sequence[int], as_correct: bool) -> bool:
@@ -303,27 +335,62 @@ def curve_points(
     return points
 
 
+@dataclass(frozen=True)
+class LatencyOverhead:
+    """Relative critical-path overhead of n agents over ``base`` agents, with unknown items bounded."""
+
+    estimate: float
+    """Over the items with a record."""
+    low: float
+    high: float
+    known: int
+    unknown: int
+    bounded: bool
+    """Whether every unknown item had a latency bound; if not, the interval is over the known items only."""
+
+
+def _ratios(ln: np.ndarray, lb: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    denom = lb[idx].mean(axis=1)
+    out: np.ndarray = ln[idx].mean(axis=1) / np.where(denom > 0, denom, np.nan) - 1
+    return out
+
+
 def latency_overhead(
-    outcomes: Sequence[Outcome], n: int, base: int = 1, n_boot: int = 2000, seed: int = 0
-) -> tuple[float, float, float, int] | None:
+    outcomes: Sequence[Outcome],
+    n: int,
+    base: int = 1,
+    n_boot: int = 2000,
+    seed: int = 0,
+    unknown_s: Sequence[float | None] = (),
+) -> LatencyOverhead | None:
     """Relative critical-path overhead of n agents over ``base`` agents: mean(L_n)/mean(L_base) - 1.
 
-    Interval: percentile bootstrap over items (deterministic in ``seed``). None without data.
+    ``unknown_s``: one entry per item with no record (errored, unscored), the latency it is known to
+    have reached (None: not known). Such an item's L_n is at least its L_base, so the lower end reads it
+    as L_n = L_base = that latency (overhead diluted towards 0) and the upper end as L_n = that latency,
+    L_base = 0 (the slowest it can make the ratio at that latency); the estimate is over known items.
+    Interval: percentile bootstrap over items (deterministic in ``seed``), known and unknown resampled
+    together. None when no item has a record at both n and ``base``.
     """
-    usable = [o for o in outcomes if o.resamplable and o.n_agents >= max(n, base)]
-    if not usable:
+    pairs = [(critical_path_at(o, n), critical_path_at(o, base)) for o in outcomes]
+    known = [(a, b) for a, b in pairs if a is not None and b is not None]
+    if not known:
         return None
-    ln = np.array([expected_at(o, n)[1] for o in usable])
-    lb = np.array([expected_at(o, base)[1] for o in usable])
+    ln = np.array([a for a, _ in known], dtype=float)
+    lb = np.array([b for _, b in known], dtype=float)
     if lb.sum() <= 0:
         return None
     est = float(ln.mean() / lb.mean() - 1)
+    bounds = [float(t) for t in unknown_s if t is not None]
+    bounded = len(bounds) == len(unknown_s)
+    t = np.array(bounds, dtype=float)
     rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(usable), size=(n_boot, len(usable)))
-    denom = lb[idx].mean(axis=1)
-    ratios = ln[idx].mean(axis=1) / np.where(denom > 0, denom, np.nan) - 1
-    lo, hi = np.nanpercentile(ratios, [2.5, 97.5])
-    return est, float(lo), float(hi), len(usable)
+    idx = rng.integers(0, len(known) + len(t), size=(n_boot, len(known) + len(t)))
+    lows = _ratios(np.concatenate([ln, t]), np.concatenate([lb, t]), idx)
+    highs = _ratios(np.concatenate([ln, t]), np.concatenate([lb, np.zeros_like(t)]), idx)
+    lo = float(np.nanpercentile(lows, 2.5))
+    hi = float(np.nanpercentile(highs, 97.5))
+    return LatencyOverhead(est, lo, hi, len(known), len(unknown_s), bounded)
 
 
 def pareto_front(points: Sequence[CurvePoint], cost: str = "mean_tokens") -> list[CurvePoint]:
