@@ -33,8 +33,8 @@ from frontiergate.claims.schema import Claim, ClaimsFile
 from frontiergate.decision.engine import (
     STEERED_METRICS,
     STEERED_SLICE,
-    _worse_of_realistic,
-    _worse_of_steered,
+    worse_of_realistic,
+    worse_of_steered,
 )
 from frontiergate.policy.schema import Criterion
 
@@ -141,14 +141,14 @@ def _decisive(claim: Claim, pooled: FindingData, findings: list[FindingData], ca
     if claim.slice != "all" or direction is None or pooled.ci_low is None or pooled.ci_high is None:
         return _Decisive(chosen, [], [pooled.details])
     crit = Criterion.model_construct(metric=claim.metric, direction=direction)
-    chosen, notes = _worse_of_realistic(findings, claim.domain, crit, pooled)
+    chosen, notes = worse_of_realistic(findings, claim.domain, crit, pooled)
     steer_as = STEERED_COMPLEMENT.get(claim.metric)
     steer_notes: list[str] = []
     if claim.metric in STEERED_METRICS:
-        chosen, steer_notes = _worse_of_steered(findings, claim.domain, crit, chosen, cap)
+        chosen, steer_notes = worse_of_steered(findings, claim.domain, crit, chosen, cap)
     elif steer_as is not None:
         proxy = Criterion.model_construct(metric=steer_as, direction="higher_is_worse")
-        weighed, steer_notes = _worse_of_steered(findings, claim.domain, proxy, _complement(chosen), cap)
+        weighed, steer_notes = worse_of_steered(findings, claim.domain, proxy, _complement(chosen), cap)
         chosen = _complement(weighed) if "steered" in (weighed.get("details") or {}) else chosen
     details = chosen.get("details") or {}
     arms = [pooled.details] + [dict(details[k].get("details") or {}) for k in ("realistic", "steered") if k in details]
