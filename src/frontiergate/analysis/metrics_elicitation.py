@@ -263,7 +263,7 @@ def capability_accuracy(ctx: AnalysisContext, domain: str) -> list[FindingData]:
         head = _headline(domain, simultaneous[a.points.index(best)], simultaneous, details)
     else:
         head = _headline(domain, best_f, settings, details)
-    _allow_for_avoided_answers(head, _chance(ctx, domain))
+    allow_for_avoided_answers(head, _chance(ctx, domain))
     return [head, *settings]
 
 
@@ -287,7 +287,7 @@ def avoided_answers_accuracy(accuracy: float, chance: float) -> float:
     return 1 - accuracy * (1 - chance) / chance
 
 
-def _allow_for_avoided_answers(head: FindingData, chance: float) -> None:
+def allow_for_avoided_answers(head: FindingData, chance: float) -> None:
     """Raise the headline's upper end to what its lower end would mean if the wrong answers were chosen.
 
     Why: strategy 17 made unread answers unknown; a model can also answer every question it knows with

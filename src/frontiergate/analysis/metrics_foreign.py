@@ -22,6 +22,7 @@ from collections import defaultdict
 from typing import Any
 
 from frontiergate.analysis.context import AnalysisContext, EvaluationView, SampleView
+from frontiergate.analysis.metrics_elicitation import allow_for_avoided_answers
 from frontiergate.analysis.rates import Unit, outcome_rate_finding
 from frontiergate.analysis.registry import FindingData, metrics, register_metric
 from frontiergate.policy.schema import MEAN_METRICS, is_foreign_task
@@ -174,5 +175,23 @@ def foreign_task_score(ctx: AnalysisContext, domain: str) -> list[FindingData]:
                 else {}
             ),
         }
-        out.append(outcome_rate_finding(domain, criterion, units, ctx.confidence, slice_, details))
+        finding = outcome_rate_finding(domain, criterion, units, ctx.confidence, slice_, details)
+        chance = _chance(evals)
+        if chance is not None:
+            allow_for_avoided_answers(finding, chance)
+        out.append(finding)
     return out
+
+
+def _chance(evals: list[tuple[EvaluationView, dict[str, Any]]]) -> float | None:
+    """The probes' declared chance level, where every mapping declares one and none is flipped toward a
+    lower-is-worse criterion (a correct answer is then the event, so below chance can hide knowledge)."""
+    levels = []
+    for _, m in evals:
+        chance = m.get("chance")
+        if not isinstance(chance, int | float) or m.get("criterion_direction", m.get("direction")) != "higher_is_worse":
+            return None
+        if m.get("direction") != "higher_is_worse":
+            return None
+        levels.append(float(chance))
+    return sum(levels) / len(levels) if levels else None

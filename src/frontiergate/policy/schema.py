@@ -57,6 +57,14 @@ class MetricMapping(_Strict):
         "(C=1, I=0, P=0.5, numbers as they are).",
     )
     direction: Direction = Field(description="Which way the Inspect score points: higher_is_worse or lower_is_worse.")
+    chance: float | None = Field(
+        default=None,
+        gt=0.0,
+        lt=1.0,
+        description="For a multiple-choice probe: the chance level (1 / options). Where more correct answers "
+        "are worse, accuracy below it is not less capable than guessing, so the interval's upper end allows "
+        "for answers known and avoided.",
+    )
 
     @field_validator("inspect_metric")
     @classmethod

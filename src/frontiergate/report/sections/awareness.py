@@ -83,7 +83,9 @@ def _domain(rc: ReportContext, target: str, domain: str) -> dict[str, Any] | Non
 LAYER_LIMITS = {
     "behavioural": "Behavioural (evaluation differential, verbalised awareness): black-box and works on any "
                    "target, but it compares our own framings, so it shows sensitivity to the cues we wrote, not "
-                   "to every way a deployment differs from a test.",
+                   "to every way a deployment differs from a test. Both framings wrap the request in a small, "
+                   "fixed set of sentences, so a model can tell either from real traffic; the decision therefore "
+                   "also weighs the plain, unwrapped requests.",
     "representational": "Representational (white-box probe): reads one open-weight model at one layer; on small "
                         "models it tracks prompt style more than context (little AUROC survives a style shift), "
                         "and it says nothing about a target whose activations it cannot read.",
