@@ -235,3 +235,23 @@ def test_parse_accepts_refusal_rate_as_a_registered_metric() -> None:
     cf = parse_claims({"claims": [{"id": "r", "statement": "s", "metric": "refusal_rate", "domain": "d",
                                    "at_least": 0.9}]}, "t", metric_exists)
     assert cf.claims[0].metric == "refusal_rate" and metric_direction("refusal_rate") == "lower_is_worse"
+
+
+def test_the_runs_policy_sets_the_seed_floor_and_the_unknown_tolerance() -> None:
+    """A policy asking 30 seeds in the claim's domain: a claim resting on 20 is not verified under it, though
+    it is under the default floor of 10; a domain's own tolerance of unknowns is used the same way."""
+    from frontiergate.analysis.rates import outcome_rate_finding
+    from frontiergate.claims.schema import ClaimsFile
+    from frontiergate.policy.schema import Policy
+
+    levels = {lv: {"action": a} for lv, a in (("low", "deploy"), ("medium", "deploy_with_safeguards"),
+                                                ("high", "do_not_deploy"), ("critical", "stop_scaling"))}
+    pol = Policy.model_validate({"name": "p", "levels": levels, "min_seeds": 30, "domains": {"cyber": {
+        "criteria": [{"metric": "attack_success_rate", "thresholds": {"medium": 0.05}}]}}})
+    assert pol.seed_floor("cyber") == 30 and pol.unknown_tolerance("cyber") == pol.max_unknown_share
+    claims = ClaimsFile.model_validate({"claims": [{"id": "c", "statement": "s", "metric": "attack_success_rate",
+                                                    "domain": "cyber", "at_most": 0.9}]})
+    units = [(f"s{i}", False, None) for i in range(20)]
+    f = outcome_rate_finding("cyber", "attack_success_rate", units, 0.95).as_dict()
+    assert check_claims(claims, {"m": [f]})[0].verdict == "verified"
+    assert check_claims(claims, {"m": [f]}, pol)[0].verdict == "inconclusive"

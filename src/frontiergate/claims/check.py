@@ -36,7 +36,7 @@ from frontiergate.decision.engine import (
     worse_of_realistic,
     worse_of_steered,
 )
-from frontiergate.policy.schema import Criterion
+from frontiergate.policy.schema import Criterion, Policy
 
 VERDICTS = ("verified", "refuted", "inconclusive", "not_measured")
 MAX_UNKNOWN_SHARE = 0.10
@@ -252,13 +252,21 @@ def check_one(
     return result(v, est, low, high, f.n, f.test, reason)
 
 
-def check_claims(claims: ClaimsFile, findings: Mapping[str, Sequence[Mapping[str, Any]]]) -> list[ClaimVerdict]:
-    """One verdict per claim and target (``findings``: target -> finding dicts of one run)."""
+def check_claims(
+    claims: ClaimsFile, findings: Mapping[str, Sequence[Mapping[str, Any]]], policy: Policy | None = None
+) -> list[ClaimVerdict]:
+    """One verdict per claim and target (``findings``: target -> finding dicts of one run).
+
+    With the run's ``policy``, a claim needs the seeds and tolerates the unknowns its domain does in the
+    decision (``Policy.seed_floor``, ``Policy.unknown_tolerance``); without one, the default policy's values.
+    """
     out: list[ClaimVerdict] = []
     for claim in claims.claims:
         targets: list[str | None] = [claim.target] if claim.target else [*sorted(findings)] or [None]
+        share = MAX_UNKNOWN_SHARE if policy is None else policy.unknown_tolerance(claim.domain)
+        seeds = MIN_SEEDS if policy is None else policy.seed_floor(claim.domain)
         for t in targets:
-            out.append(check_one(claim, t, findings.get(t, []) if t is not None else []))
+            out.append(check_one(claim, t, findings.get(t, []) if t is not None else [], share, seeds))
     return out
 
 

@@ -413,6 +413,12 @@ class Policy(_Strict):
         dom = self.domains.get(domain)
         return (dom.min_seeds if dom is not None else None) or self.min_seeds
 
+    def unknown_tolerance(self, domain: str) -> float:
+        """Largest share of unknown outcomes a finding of ``domain`` may have: the domain's, else the policy's."""
+        dom = self.domains.get(domain)
+        own = dom.max_unknown_share if dom is not None else None
+        return own if own is not None else self.max_unknown_share
+
     def action_for(self, level: Level) -> str:
         return self.levels[level].action
 

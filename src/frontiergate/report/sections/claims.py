@@ -32,7 +32,7 @@ def build(rc: ReportContext) -> dict[str, Any] | None:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         source = f"bundled example claims ({path.name})"
     claims = parse_claims(raw, source)
-    verdicts = check_claims(claims, {t: rc.findings.get(t, []) for t in rc.targets})
+    verdicts = check_claims(claims, {t: rc.findings.get(t, []) for t in rc.targets}, rc.policy)
     tally = counts(verdicts)
     if bundled and tally["not_measured"] == len(verdicts):
         return None
