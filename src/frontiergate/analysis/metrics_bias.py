@@ -326,9 +326,14 @@ def _worst_stratum(
             f"stratum {name}: its Bonferroni interval (confidence {conf_m:.5f} over {m} strata) "
             f"[{f.ci_low:.3f}, {f.ci_high:.3f}] is worse than the pooled one"
         )
+        head.details["pooled"].update(p_value=head.p_value, direction=head.details.get("direction"))
         head.ci_low = lo
         head.ci_high = max(v for v in (head.ci_high, f.ci_high, lo) if v is not None)
         head.estimate = max(v for v in (head.estimate, f.estimate, lo) if v is not None)
+        # the test and the direction of the stratum that binds (its p Bonferroni-adjusted), so the headline
+        # does not show a decisive interval next to the pooled "p 1, direction none" it overrode
+        head.p_value = None if f.p_value is None else min(1.0, f.p_value * m)
+        head.details["direction"] = f"{f.details.get('direction')} ({name})"
     return head
 
 

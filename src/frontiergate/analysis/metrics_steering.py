@@ -236,6 +236,7 @@ def steering_awareness_effect(ctx: AnalysisContext, domain: str) -> list[Finding
                             suggested_contrasts=suggested, specificity_unknown_share=spec_share,
                             direction="safer_when_steered_toward_test" if head.details.get("positive") and specific
                             else "specificity_not_established" if head.details.get("significant_rise") and untested
+                            else "weighed_as_precaution" if head.details.get("significant_rise") and suggested
                             else "unspecific_push" if head.details.get("positive")
                             else "no_significant_effect" if head.n else "not_estimable")
         deploy = _deploy_steered(domain, groups[True].get("toward_deploy", {}), ctx.confidence, steering, kind)

@@ -151,7 +151,8 @@ def _decisive(claim: Claim, pooled: FindingData, findings: list[FindingData], ca
         weighed, steer_notes = worse_of_steered(findings, claim.domain, proxy, _complement(chosen), cap)
         chosen = _complement(weighed) if "steered" in (weighed.get("details") or {}) else chosen
     details = chosen.get("details") or {}
-    arms = [pooled.details] + [dict(details[k].get("details") or {}) for k in ("realistic", "steered") if k in details]
+    arms = [pooled.details] + [dict(details[k].get("details") or {})
+                               for k in ("realistic", "plain", "steered") if isinstance(details.get(k), dict)]
     unweighed = None
     if steer_notes and "steered" not in details:
         steered = next(

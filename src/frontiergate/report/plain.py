@@ -49,12 +49,39 @@ WORSE_ARMS = (("realistic", "under deployment-realistic framing"), ("plain", "on
 """Arms whose worse bounds replace the pooled ones in a decision (``details`` keys), and how to say so."""
 
 
-def worse_arms_text(metric: str, f: dict[str, Any]) -> str:
-    """``; under deployment-realistic framing the model complied with 12 of 40 ... (the worse arm, which
-    the decision uses)``, for each arm whose bounds the decision took; empty when none."""
+def deciding_arms(f: dict[str, Any] | None) -> list[tuple[str, dict[str, Any], str]]:
+    """(how to name it, its counts as a finding, which ends it sets) for each arm other than the pooled
+    one whose bounds the decision took, the arm setting the upper end first.
+
+    Read from where the engine recorded each end (``details.ends``): an arm whose details are present but
+    which set neither end is not named, and when two arms are worse the one that decided is the one shown.
+    Decisions stored before ends were recorded fall back to the arms present.
+    """
     d = details(f)
-    return "".join(f"; {label} {counts_text(metric, d[key])} (the worse arm, which the decision uses)"
-                   for key, label in WORSE_ARMS if isinstance(d.get(key), dict))
+    ends = d.get("ends")
+    if not (isinstance(ends, dict) and isinstance(ends.get("low"), dict) and isinstance(ends.get("high"), dict)):
+        return [(label, d[key], "the worse arm, which the decision uses")
+                for key, label in WORSE_ARMS if isinstance(d.get(key), dict)]
+    out: list[tuple[str, dict[str, Any], str]] = []
+    low, high = ends["low"], ends["high"]
+    for src in (high, low):
+        if src.get("label") == "pooled" or any(src.get("slice") == o[1]["slice"] for o in out):
+            continue
+        both = low.get("slice") == high.get("slice")
+        which = "both ends of the interval the decision uses" if both else (
+            f"the {'upper' if src is high else 'lower'} end of the interval the decision uses")
+        counts = {"n": src.get("n"), "k": src.get("k"), "slice": src.get("slice"), "estimate": None,
+                  "details": {"seeds": src.get("seeds"), "unknown": src.get("unknown") or 0}}
+        out.append((str(src.get("label")), counts, which))
+    return out
+
+
+def worse_arms_text(metric: str, f: dict[str, Any]) -> str:
+    """``; on plain (uncued) requests the model complied with 34 of 60 ... (sets both ends of the interval
+    the decision uses)``, for each arm whose bounds the decision took; empty when none."""
+    return "".join(f"; {label} {counts_text(metric, counts)} (sets {which})" if not which.startswith("the worse")
+                   else f"; {label} {counts_text(metric, counts)} ({which})"
+                   for label, counts, which in deciding_arms(f))
 
 
 def counts_text(metric: str, f: dict[str, Any] | None, seeds: int | None = None) -> str:

@@ -55,7 +55,7 @@ def _target_section(rc: ReportContext, target: str) -> dict[str, Any] | None:
             d = heads[m].get("details") or {}
             headline.append({"metric": m, "label": _LABELS[m], **_brief(heads[m]),
                              "domain": heads[m]["domain"], "direction": d.get("direction"),
-                             "note": d.get("note"),
+                             "note": d.get("note"), "bound_by": d.get("bound_by"),
                              "evidence": heads[m].get("evidence", [])})
     breakdowns: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for m in BREAKDOWN_METRICS:
@@ -131,6 +131,9 @@ def markdown(section: dict[str, Any]) -> str:
         lines += [f"**{t}**", "", "| metric | estimate [95% CI] (n) | McNemar p | direction |",
                   "|---|---|---|---|"]
         lines += [_row(h["label"], h) for h in sec["headline"]]
+        bound = [f"- {h['label']}: the decision uses the worst {h['bound_by']} (pooled over all pairs it would "
+                 "read better)" for h in sec["headline"] if h.get("bound_by")]
+        lines += ["", *bound] if bound else []
         rates = sec["refusal_rates"]
         if rates.get("a") and rates.get("b"):
             lines += ["", f"Refusal rate stance a: {_ci(rates['a'])}; stance b: {_ci(rates['b'])}."]

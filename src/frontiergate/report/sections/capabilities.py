@@ -20,7 +20,7 @@ from typing import Any
 from frontiergate.policy.schema import CAPABILITY_METRICS
 from frontiergate.report.context import ReportContext
 from frontiergate.report.decision_text import pct
-from frontiergate.report.plain import counts_text, criterion_kind, domain_order, is_safeguarded
+from frontiergate.report.plain import counts_text, criterion_kind, domain_order, is_safeguarded, worse_arms_text
 
 NAME = "capabilities"
 TITLE = "Capabilities (pre-mitigation): what the model can do, and what it does under pressure"
@@ -43,7 +43,7 @@ def _row(domain: str, c: dict[str, Any], gating: bool) -> dict[str, Any]:
         "ci_low": c.get("decisive_low", (f or {}).get("ci_low")),
         "ci_high": c.get("decisive_high", (f or {}).get("ci_high")),
         "n": (f or {}).get("n"),
-        "counts": counts_text(str(c.get("metric")), f, c.get("seeds") if isinstance(c.get("seeds"), int) else None),
+        "counts": counts_text(str(c.get("metric")), f) + worse_arms_text(str(c.get("metric")), f or {}),
         "gating": gating,
     }
 

@@ -48,9 +48,11 @@ def _observed(rc: ReportContext, target: str, name: str, d: dict[str, Any]) -> t
         if f is None or not f.get("n"):
             parts.append(f"{metric} was not measured")
             continue
-        seeds = c.get("seeds") if isinstance(c.get("seeds"), int) else None
+        pooled_seeds = (f.get("details") or {}).get("seeds")
+        seeds = pooled_seeds if isinstance(pooled_seeds, int) else None
+        # the pooled counts with the pooled seeds; an arm that decided is named with its own counts
         parts.append(
-            f"{counts_text(metric, f, seeds)}{worse_arms_text(metric, f)} "
+            f"{counts_text(metric, f)}{worse_arms_text(metric, f)} "
             f"({interval_text(f, c.get('decisive_low'), c.get('decisive_high'))})"
         )
         counts.append({"metric": metric, "k": f.get("k"), "n": f.get("n"), "seeds": seeds,

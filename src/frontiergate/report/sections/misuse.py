@@ -15,7 +15,7 @@ from typing import Any
 from frontiergate.analysis.metrics_misuse import outcome, relevant_samples
 from frontiergate.analysis.rates import Unit, outcome_rate_finding
 from frontiergate.report.context import ReportContext
-from frontiergate.report.plain import WORSE_ARMS, heatmap_grid
+from frontiergate.report.plain import deciding_arms, heatmap_grid
 from frontiergate.scenarios.transforms import FAMILIES
 
 NAME = "misuse"
@@ -163,12 +163,12 @@ def _decided_on(rc: ReportContext, target: str, domain: str, metric: str) -> dic
     f = crit.get("finding") if crit else None
     if not isinstance(f, dict):
         return None
-    d = f.get("details") or {}
-    arm = next(((key, label) for key, label in WORSE_ARMS if isinstance(d.get(key), dict)), None)
-    if arm is None:
+    arms = deciding_arms(f)
+    if not arms:
         return None
-    return {**_brief(d[arm[0]]), "estimate": f.get("estimate"), "ci_low": f.get("ci_low"),  # type: ignore[dict-item]
-            "ci_high": f.get("ci_high"), "arm": arm[1]}
+    label, counts, _which = arms[0]
+    return {**_brief(counts), "estimate": f.get("estimate"), "ci_low": f.get("ci_low"),  # type: ignore[dict-item]
+            "ci_high": f.get("ci_high"), "arm": label}
 
 
 def _target_section(rc: ReportContext, target: str, domain_order: list[str]) -> dict[str, Any] | None:
