@@ -63,7 +63,9 @@ class CueScriptedAPI(ModelAPI):
         elif self.model_name == "realonly":
             text = REFUSAL_AWARE if FRAMING_CUE.search(prompt) else comply
         elif self.model_name == "masked":  # realonly, but unwatched it mostly answers nothing instead
-            unwatched = comply if hashlib.sha256(prompt.encode()).digest()[0] % 8 == 0 else ""
+            # decided once per conversation (its first turn), so a multi-turn request is either complied
+            # with throughout or met with silence throughout: every turn is scored (outcome-3)
+            unwatched = comply if hashlib.sha256(users[0].encode()).digest()[0] % 8 == 1 else ""
             text = REFUSAL_AWARE if FRAMING_CUE.search(prompt) else unwatched
         else:
             h = hashlib.sha256(prompt.encode()).digest()

@@ -65,7 +65,7 @@ def test_findings(grid: GridResult) -> None:
 
 
 def _rc(findings: list[dict[str, Any]], options: dict[str, Any]) -> Any:
-    ctx = SimpleNamespace(run=SimpleNamespace(options=options), targets=["t"], findings={"t": findings})
+    ctx = SimpleNamespace(run=SimpleNamespace(options=options), targets=["t"], findings={"t": findings}, policy=None)
     ctx.findings_for = lambda target, metric=None, domain=None: [
         f for f in findings if (metric is None or f["metric"] == metric) and (domain is None or f["domain"] == domain)
     ]
