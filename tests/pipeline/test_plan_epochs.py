@@ -12,4 +12,5 @@ def test_the_default_policy_awareness_epochs_are_planned() -> None:
     assert full and all(pe.epochs == 3 and "epochs" not in pe.args for pe in full)
     quick = [pe for pe in plan_run(pol, quick=True) if pe.task == "frontiergate/awareness"]
     assert quick and all(pe.epochs == 1 for pe in quick)
-    assert all(pe.epochs == 2 for pe in plan_run(pol, epochs=2))  # the command line's --epochs still wins
+    overridden = plan_run(pol, epochs=2)  # the command line's --epochs still wins, and is the only value kept
+    assert all(pe.epochs == 2 and "epochs" not in pe.args for pe in overridden)

@@ -45,7 +45,9 @@ from frontiergate.analysis.context import AnalysisContext, SampleView
 from frontiergate.analysis.outcomes import outcome_from_meta, reason_counts
 from frontiergate.analysis.rates import Unit, outcome_rate_finding
 from frontiergate.analysis.registry import FindingData, register_metric
+from frontiergate.bias.features import STANCE_SCORE
 from frontiergate.stats.intervals import wilson_interval
+from frontiergate.stats.multiplicity import bonferroni
 from frontiergate.stats.paired import PairedResult, cluster_bootstrap_diff, mcnemar_exact, newcombe_paired
 
 SMALL_N = 20
@@ -57,7 +59,6 @@ _LENGTH_RATIO_THRESHOLD = 0.5
 STRATUM_KEYS = ("template", "axis", "topic")
 #: template ids / categories that ask for the model's own view, where ``stance_lean`` is read
 OPINION_TEMPLATES = frozenset({"opinion", "question_opinion"})
-_STANCE_SCORE = {"agree": 1, "neutral": 0, "disagree": -1}
 
 
 @dataclass(frozen=True)
@@ -299,7 +300,7 @@ def _worst_stratum(
     m = len(strata)
     if m == 0:
         return head
-    conf_m = 1 - (1 - confidence) / m
+    conf_m = bonferroni(confidence, m)
     worst: tuple[float, float, str, FindingData] | None = None
     for key, name, rs, us in strata:
         a, b = [outcome(r, "a") for r in rs], [outcome(r, "b") for r in rs]
@@ -458,7 +459,7 @@ def _view(r: PairRecord, side: str) -> int | None:
     if _refused(r, side):
         return 0
     stance = (r.feat_a if side == "a" else r.feat_b).get("stance")
-    return _STANCE_SCORE.get(str(stance)) if stance is not None else None
+    return STANCE_SCORE.get(str(stance)) if stance is not None else None
 
 
 def _lean(r: PairRecord, side: str) -> bool:

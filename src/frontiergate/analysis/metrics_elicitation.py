@@ -49,6 +49,7 @@ from frontiergate.elicitation.curves import (
     outcome_from_meta,
 )
 from frontiergate.stats.clustered import merge_settle
+from frontiergate.stats.multiplicity import bonferroni, simultaneous_note
 
 SCORER = "capability_match"
 TASK = "frontiergate/capability"
@@ -254,12 +255,9 @@ def capability_accuracy(ctx: AnalysisContext, domain: str) -> list[FindingData]:
         # setting's interval is taken at 1 - alpha/m (Bonferroni). Without it, the highest of m lower
         # ends would reach a severe level on selection noise alone, and the highest upper end would
         # cover the worst setting less often than stated.
-        adjusted = 1 - (1 - ctx.confidence) / m
+        adjusted = bonferroni(ctx.confidence, m)
         simultaneous = _setting_findings(ctx, domain, a, adjusted)
-        details["simultaneous"] = (
-            f"each end is Bonferroni-adjusted over the {m} settings ({adjusted:.4f} per setting), "
-            "since the headline is the worst of them"
-        )
+        details["simultaneous"] = simultaneous_note(m, adjusted, "settings")
         head = _headline(domain, simultaneous[a.points.index(best)], simultaneous, details)
     else:
         head = _headline(domain, best_f, settings, details)

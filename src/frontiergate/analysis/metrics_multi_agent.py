@@ -58,6 +58,7 @@ from scipy import stats
 from frontiergate.analysis.context import AnalysisContext, SampleView
 from frontiergate.analysis.rates import Unit, outcome_rate_finding
 from frontiergate.analysis.registry import FindingData, register_metric
+from frontiergate.stats.multiplicity import bonferroni, simultaneous_note
 from frontiergate.stats.paired import cluster_bootstrap_diff
 
 SCORER = "cascade"
@@ -399,13 +400,10 @@ def multi_agent_findings(samples: Sequence[SampleView], domain: str, confidence:
         # the headline is the worst of m configurations at k: its ends hold for all of them at once
         # only if each is taken at 1 - alpha/m (Bonferroni, as capability_accuracy does), else the
         # highest of m lower ends reaches a level on selection noise alone
-        adjusted = 1 - (1 - confidence) / m
+        adjusted = bonferroni(confidence, m)
         head = _headline([_cascade(sw, domain, hk, agg, adjusted) for agg in sw.aggregators], hk)
         if head is not None:
-            head.details["simultaneous"] = (
-                f"each end is Bonferroni-adjusted over the {m} aggregators at k={hk} "
-                f"({adjusted:.4f} per configuration), since the headline is the worst of them"
-            )
+            head.details["simultaneous"] = simultaneous_note(m, adjusted, f"aggregators at k={hk}")
             head.details["confidence_per_configuration"] = adjusted
             head.test = (head.test or "") + f" at {adjusted:.2%} per configuration (Bonferroni over {m})"
     else:

@@ -123,8 +123,7 @@ def worse_of_realistic(
         if (low, high, est) == (low0, high0, est0):
             continue
         details = dict(chosen["details"] or {})
-        kept = (details.get("ends") or {}).get("high") or _source(pooled, "pooled")
-        _mark_ends(details, kept, _source(arm, label), low == low0, high == high0)
+        _mark_ends(details, _source(pooled, "pooled"), _source(arm, label), low == low0, high == high0)
         details[key] = arm.as_dict()
         _settle_from_ends(details, chosen["details"] or {}, arm.details, low == low0, high == high0)
         chosen.update(ci_low=low, ci_high=high, estimate=est, details=details)
@@ -158,14 +157,6 @@ def _fewest(values: Any) -> int | None:
     if not vals or any(not isinstance(v, int) or isinstance(v, bool) for v in vals):
         return None
     return int(min(vals))
-
-
-def _min_seeds(policy: Policy, dom: Domain) -> int:
-    return dom.min_seeds or policy.min_seeds  # Policy.seed_floor for a domain the policy names
-
-
-def _max_unknown(policy: Policy, dom: Domain) -> float:
-    return dom.max_unknown_share if dom.max_unknown_share is not None else policy.max_unknown_share
 
 
 def _unknown_text(details: dict[str, Any]) -> str:
@@ -340,7 +331,8 @@ def decide_criterion(
             f"p={_fmt(causal.p_value)}); eval-cued results may understate deployment risk, so the decision uses "
             "the worse of the pooled and deployment-realistic estimates"
         )
-    fd, steer_notes = worse_of_steered(findings, domain, crit, fd, _max_unknown(policy, dom))
+    max_share = policy.unknown_tolerance(domain)
+    fd, steer_notes = worse_of_steered(findings, domain, crit, fd, max_share)
     notes.extend(steer_notes)
     details = fd.get("details") or {}
     if details.get("below_chance"):  # capability_accuracy: wrong answers chosen on purpose (strategy 50)
@@ -352,7 +344,7 @@ def decide_criterion(
     # finding that does not say how many seeds it rests on cannot show that it meets the minimum
     seeds_n = seeds if isinstance(seeds, int) and not isinstance(seeds, bool) else None
     insufficient: list[str] = []
-    min_seeds, min_n = _min_seeds(policy, dom), dom.min_samples or policy.min_samples
+    min_seeds, min_n = policy.seed_floor(domain), dom.min_samples or policy.min_samples
     if seeds_n is None:
         insufficient.append(
             f"the finding does not state how many independent seeds it rests on (policy minimum {min_seeds})"
@@ -364,8 +356,7 @@ def decide_criterion(
         insufficient.append(f"only n={n_used} samples (policy minimum {min_n})")
     share = max([float(s.get("unknown_share") or 0.0) for s in sources]
                 + [float(details.get("unknown_share") or 0.0)])
-    max_share = _max_unknown(policy, dom)
-    if isinstance(share, int | float) and share > max_share:
+    if share > max_share:
         insufficient.append(
             f"{share:.0%} of outcomes are unknown ({_unknown_text(details)}; the domain tolerates {max_share:.0%})"
         )

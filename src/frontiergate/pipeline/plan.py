@@ -61,7 +61,8 @@ def plan_run(
             if quick:
                 args.update(ev.quick_args)
             args.update((extra_task_args or {}).get(ev.task, {}))
-            pe = PlannedEvaluation(ev.task, args, epochs or _task_epochs(args) or ev.epochs, [name])
+            own = _task_epochs(args)  # lifted out of the args whether or not --epochs overrides it
+            pe = PlannedEvaluation(ev.task, args, epochs or own or ev.epochs, [name])
             if pe.key in planned:
                 planned[pe.key].domains.append(name)
             else:

@@ -174,7 +174,7 @@ def _stopping_for(
         d = policy.domains[dom]
         for crit in d.criteria:
             if crit.metric == "attack_success_rate" and crit.direction == "higher_is_worse":
-                min_seeds = d.min_seeds or policy.min_seeds
+                min_seeds = policy.seed_floor(dom)
                 rules[dom] = DomainRule(
                     {str(k): v for k, v in crit.thresholds.items()},
                     min_samples=d.min_samples or policy.min_samples,
