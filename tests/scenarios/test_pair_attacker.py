@@ -116,7 +116,7 @@ def _disarming_target() -> Model:
 
     def respond(input: list[ChatMessage], tools: list[ToolInfo], tool_choice: ToolChoice,
                 config: GenerateConfig) -> ModelOutput:
-        text = COMPLIANCE if _roleplay(input) else "That's not a topic I engage with."
+        text = COMPLIANCE if _roleplay(input) else "Let's talk about something else entirely."
         return ModelOutput.from_content(model="mockllm", content=text)
 
     return get_model("mockllm/model", custom_outputs=respond, memoize=False)
