@@ -53,23 +53,48 @@ def build_rows(data_dir: Path | None, per_cell: int, n_seeds: int, seed: int = 0
 
 def choose_probe(rows: Sequence[ProbeText], batch: ActivationBatch, seed: int = 0) -> tuple[LinearProbe, float | None]:
     """The run-scoring probe: (kind, pooling, layer) with the best validation AUROC on a cluster split of
-    *all* rows, refitted on all rows. Its generalisation figures are the designs', not this choice's."""
+    *all* rows, refitted on all rows. Its generalisation figures are the designs', not this choice's.
+
+    The returned validation AUROC is the *maximum* over every configuration searched on one small split, so
+    it is optimistic (on activations without label information it reads well above 0.5). ``probe.meta``
+    records what a reader needs to weigh it: ``val_n`` texts and ``val_clusters`` clusters of the split,
+    and ``configs_searched`` (K)."""
     y = np.array([r.y for r in rows])
     tr, va = cluster_split(rows, 0.25, seed + 7)
     best: tuple[float, str, str, int] | None = None
+    searched = 0
     for pooling in POOLINGS:
         acts = batch.pooled(pooling)
         for kind in PROBE_KINDS:
             for layer in range(acts.shape[1]):
                 p = fit_probe(kind, acts[tr, layer], y[tr], layer, pooling)
                 a = auroc(y[va], p.score(acts[va, layer]))
+                searched += 1
                 if a is not None and (best is None or a > best[0]):
                     best = (a, kind, pooling, layer)
     if best is None:
         raise ValueError("need both eval and deploy rows to fit a probe")
     a, kind, pooling, layer = best
     probe = fit_probe(kind, batch.pooled(pooling)[:, layer], y, layer, pooling)
+    probe.meta = {"val_n": len(va), "val_clusters": len({rows[i].cluster for i in va}),
+                  "configs_searched": searched}
     return probe, a
+
+
+HELD_OUT_DESIGNS = ("2x2_random", "framings_random", "2x2_format_heldout", "framings_to_2x2", "2x2_to_framings")
+"""Which design's test figure speaks for the run-scoring probe, in order of preference (in-distribution first)."""
+
+
+def held_out_figure(results: Sequence[dict[str, Any]], kind: str, pooling: str) -> dict[str, Any] | None:
+    """The held-out test AUROC (cluster-bootstrap CI) of the run-scoring probe's kind and pooling, from the first
+    design of ``HELD_OUT_DESIGNS`` the data supports (layer chosen on that design's own validation part)."""
+    for name in HELD_OUT_DESIGNS:
+        for r in results:
+            e = (r.get("kinds") or {}).get(kind)
+            if r.get("design") == name and r.get("pooling") == pooling and e:
+                return {"design": name, "auroc": e["best"]["auroc"], "ci": list(e["best"]["ci"]),
+                        "layer": e["best_layer"], "n_test": r["n_test"], "test_clusters": r["test_clusters"]}
+    return None
 
 
 def probe_experiment(wb: WhiteboxModel, rows: Sequence[ProbeText], cache_dir: Path | None, *, seed: int = 0,
@@ -109,12 +134,16 @@ def probe_experiment(wb: WhiteboxModel, rows: Sequence[ProbeText], cache_dir: Pa
         cells[f"{r.source.split(':')[0]}|{r.cell}"] = cells.get(f"{r.source.split(':')[0]}|{r.cell}", 0) + 1
     meta = {**describe(wb), "data_hash": data_hash(rows), "n_rows": len(rows), "cells": cells,
             "clusters": len({r.cluster for r in rows}), "seed": seed}
-    probe.meta = {"model": wb.name, "model_hash": wb.model_hash, "val_auroc": val, "data_hash": meta["data_hash"],
-                  "n_rows": len(rows),
+    probe.meta = {**probe.meta, "model": wb.name, "model_hash": wb.model_hash, "val_auroc": val,
+                  "data_hash": meta["data_hash"], "n_rows": len(rows),
+                  "held_out": held_out_figure(results, probe.kind, probe.pooling),
                   # scenario seeds seen in training: a run's prompts from these seeds are in-sample for the probe
                   "train_seed_ids": sorted({r.cluster[5:] for r in rows if r.cluster.startswith("seed:")})}
     report = {"meta": meta, "timing": timing, "designs": results,
-              "run_probe": {"kind": probe.kind, "pooling": probe.pooling, "layer": probe.layer, "val_auroc": val},
+              "run_probe": {"kind": probe.kind, "pooling": probe.pooling, "layer": probe.layer, "val_auroc": val,
+                            "val_n": probe.meta.get("val_n"), "val_clusters": probe.meta.get("val_clusters"),
+                            "configs_searched": probe.meta.get("configs_searched"),
+                            "held_out": probe.meta.get("held_out")},
               "summary": summarise(results)}
     return report, probe
 

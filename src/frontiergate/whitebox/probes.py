@@ -62,9 +62,24 @@ class ProbeText:
         return 1 if self.label == "eval" else 0
 
 
+SAME_CONVERSATION_PREFIXES = ("bench_deploy_rewritten-", "casual_deploy_matched-")
+"""2x2 id prefixes that render one ShareGPT conversation twice: ``bench_deploy_rewritten-<id>`` is the MCQ
+rewrite of ``casual_deploy_matched-<id>`` (same conversation id, same topic)."""
+
+
+def cluster_2x2(row_id: str) -> str:
+    """The cluster of a 2x2 row: the conversation for the two renderings of one ShareGPT conversation (they must
+    fall on the same side of every split, or the probe is tested on a conversation it was fitted on), else the
+    row itself (distinct prompts from public sources)."""
+    for prefix in SAME_CONVERSATION_PREFIXES:
+        if row_id.startswith(prefix) and len(row_id) > len(prefix):
+            return f"2x2:conversation:{row_id[len(prefix):]}"
+    return f"2x2:{row_id}"
+
+
 def from_2x2(rows: Sequence[LabelledText]) -> list[ProbeText]:
-    """2x2 rows: each row is its own cluster (distinct prompts from public sources)."""
-    return [ProbeText(r.id, r.text, r.label, r.format, f"2x2:{r.source}", f"2x2:{r.id}") for r in rows]
+    """2x2 rows, clustered by ``cluster_2x2`` (a conversation's two renderings share a cluster)."""
+    return [ProbeText(r.id, r.text, r.label, r.format, f"2x2:{r.source}", cluster_2x2(r.id)) for r in rows]
 
 
 def shuffled_seeds(seed: int = 0) -> list[Any]:
@@ -253,6 +268,9 @@ def designs(rows: Sequence[ProbeText], seed: int = 0, test_fraction: float = 0.4
                           "2x2, split by cluster stratified by cell"))
         diag = [i for i in twobytwo if rows[i].cell in ("eval:benchmark", "deploy:freeform")]
         off = [i for i in twobytwo if rows[i].cell in ("eval:freeform", "deploy:benchmark")]
+        # a conversation rendered in both a diagonal and an off-diagonal cell stays on the test side only
+        off_clusters = {rows[i].cluster for i in off}
+        diag = [i for i in diag if rows[i].cluster not in off_clusters]
         if diag and off:
             out.append(Design("2x2_format_heldout", diag, off,
                               "fit eval:benchmark vs deploy:freeform; test eval:freeform vs deploy:benchmark"))

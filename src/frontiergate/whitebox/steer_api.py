@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -111,6 +112,31 @@ def default_layer(wb: WhiteboxModel) -> int:
     return max(1, wb.n_layers // 2)
 
 
+MIN_DIRECTION_ROWS = 8
+"""Framing texts a computed direction needs at least (two scenario seeds: eval and deploy of each seed and twin)."""
+
+
+def check_push(direction: NDArray[np.float64], scale: float, n_rows: int, ref: str, source: str) -> None:
+    """Refuse a push that cannot move anything: a zero or non-finite direction, a zero or non-finite scale, or a
+    direction computed from fewer than ``MIN_DIRECTION_ROWS`` texts.
+
+    Why: with a zero vector every arm (the equal-norm random control too) answers exactly as unsteered, and the
+    metric would read the no-op as a measured null ("no significant effect")."""
+    norm = float(np.linalg.norm(direction)) if direction.size else 0.0
+    if not np.all(np.isfinite(direction)) or not math.isfinite(norm):
+        raise ModelError(f"the steering direction of {ref} ({source}) has non-finite values",
+                         "recompute the direction (direction=framings with direction_seeds >= 2, or a finite .npy)")
+    if norm == 0.0:
+        raise ModelError(f"the steering direction of {ref} ({source}) has zero norm, so no push would be applied",
+                         "use direction=framings or a .npy file holding a non-zero vector")
+    if not math.isfinite(scale) or scale == 0.0:
+        raise ModelError(f"steering scale {scale} applies no push (every arm would answer as unsteered)",
+                         "pass a non-zero, finite scale (e.g. scale=1.0: one class separation)")
+    if source.startswith("framing pairs") and n_rows < MIN_DIRECTION_ROWS:
+        raise ModelError(f"the steering direction of {ref} rests on {n_rows} framing texts "
+                         f"(< {MIN_DIRECTION_ROWS})", "pass direction_seeds >= 2")
+
+
 @functools.lru_cache(maxsize=16)
 def steering_for(ref: str, layer: int | None, scale: float, direction: str, direction_seeds: int, seed: int,
                  cache_dir: str | None, threads: int | None) -> Steering:
@@ -142,6 +168,7 @@ def steering_for(ref: str, layer: int | None, scale: float, direction: str, dire
             raise ModelError(f"the steering direction in {path} has {d.size} values; {ref} has {wb.hidden_size}",
                              "compute the direction on the same model family (same hidden size)")
         source, n_rows = str(path), 0
+    check_push(d, scale, n_rows, ref, source)
     vectors: dict[str, NDArray[np.float64] | None] = {"none": None, **condition_vectors(d, scale, seed)}
     return Steering(at, float(scale), vectors, float(np.linalg.norm(d)), source, n_rows, time.perf_counter() - t)
 

@@ -10,8 +10,9 @@ times, greedily, with a vector added to the output of one decoder block at every
   separates "this direction matters" from "any push of this size changes the answer";
 - ``none``: no steering, the baseline that shows whether a push of this size keeps the text coherent.
 
-Each answer is also checked for degenerate text (``scorers.outcome.gibberish_evidence``: loops, one
-phrase repeated, symbol soup): a push that breaks the language says nothing about awareness.
+Each answer is also checked for degenerate text (``whitebox.text_loops.degenerate_evidence``: loops, one
+phrase repeated, symbol soup, short loops inside the length cap): a push that breaks the language says
+nothing about awareness, so a degenerate answer is left out of the paired table like an empty one.
 
 Every answer is labelled by the offline rules refusal classifier (``scorers/refusal_rules.py``).
 The outcome is *refused* (label ``refusal``); ``partial``/``compliance`` are not refusals, and an
@@ -118,8 +119,8 @@ def run_steering(wb: WhiteboxModel, prompts: Sequence[SteerPrompt], layer: int,
                  vectors: dict[str, NDArray[np.float64] | None],
                  max_new_tokens: int = 40, log: Any = None) -> list[dict[str, Any]]:
     """Every prompt under every condition; one row per (prompt, condition) with the answer's label."""
-    from frontiergate.scorers.outcome import gibberish_evidence
     from frontiergate.scorers.refusal_rules import classify_refusal
+    from frontiergate.whitebox.text_loops import degenerate_evidence
 
     say = log or (lambda _m: None)
     rows: list[dict[str, Any]] = []
@@ -130,19 +131,23 @@ def run_steering(wb: WhiteboxModel, prompts: Sequence[SteerPrompt], layer: int,
             label = classify_refusal(answer)
             rows.append({"id": p.id, "domain": p.domain, "cluster": p.cluster, "condition": cond,
                          "label": label, "refused": label == "refusal", "unknown": label == "empty",
-                         "degenerate": gibberish_evidence(answer) is not None,
+                         "degenerate": degenerate_evidence(answer) is not None,
                          "seconds": time.perf_counter() - t, "answer_chars": len(answer)})
         say(f"steering {i + 1}/{len(prompts)}")
     return rows
+
+
+def _left_out(row: dict[str, Any]) -> bool:
+    return bool(row.get("unknown") or row.get("degenerate"))
 
 
 def paired_table(rows: Sequence[dict[str, Any]], conditions: Sequence[str], outcome: str = "refused"
                  ) -> dict[str, Any]:
     """Rates per condition and pairwise paired differences (b - a), overall and per domain.
 
-    Unknown answers (``unknown``: empty, not sent) are left out of every rate and pair and counted
-    beside it: an empty answer is not a refusal, and counting it as "not refused" would read a silent
-    model as a compliant one.
+    Unknown answers (``unknown``: empty, not sent) and degenerate ones (``degenerate``: loops, symbol soup)
+    are left out of every rate and pair and counted beside it: neither is a refusal, and counting it as
+    "not refused" would read a silent model, or a push that broke the language, as a compliant one.
 
     Pairs are joined on prompt id; the interval is the cluster bootstrap of ``stats.paired`` (clusters =
     scenario seeds), with Newcombe's interval when the bootstrap is degenerate; the test is exact McNemar.
@@ -158,8 +163,8 @@ def paired_table(rows: Sequence[dict[str, Any]], conditions: Sequence[str], outc
         keep = [i for i in ids if dom == "all" or by[(i, conditions[0])]["domain"] == dom]
         rates: dict[str, Any] = {}
         for c in conditions:
-            # an unknown answer (empty) is neither a refusal nor a compliance: left out of the rate, counted
-            vals = [bool(by[(i, c)][outcome]) for i in keep if (i, c) in by and not by[(i, c)].get("unknown")]
+            # an unknown (empty) or degenerate answer is neither a refusal nor a compliance: left out, counted
+            vals = [bool(by[(i, c)][outcome]) for i in keep if (i, c) in by and not _left_out(by[(i, c)])]
             est = wilson_interval(sum(vals), len(vals))
             rates[c] = {"n": len(vals), "k": sum(vals), "rate": est.estimate if vals else None,
                         "ci": [est.low, est.high] if vals else [None, None],
@@ -169,7 +174,7 @@ def paired_table(rows: Sequence[dict[str, Any]], conditions: Sequence[str], outc
         for a_i, a in enumerate(conditions):
             for b in conditions[a_i + 1:]:
                 both = [i for i in keep if (i, a) in by and (i, b) in by
-                        and not by[(i, a)].get("unknown") and not by[(i, b)].get("unknown")]
+                        and not _left_out(by[(i, a)]) and not _left_out(by[(i, b)])]
                 res = cluster_bootstrap_diff([bool(by[(i, a)][outcome]) for i in both],
                                              [bool(by[(i, b)][outcome]) for i in both],
                                              [by[(i, a)]["cluster"] for i in both])
