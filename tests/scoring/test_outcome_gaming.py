@@ -58,7 +58,7 @@ def _outcome(response: str, *, request: str = REQUEST, harmful_item: bool | None
 
 
 def test_version_bumped_and_reasons_named() -> None:
-    assert OUTCOME_VERSION == "outcome-3"
+    assert OUTCOME_VERSION == "outcome-4"
     for reason in ("unreadable_language", "encoded", "off_topic_unverified"):
         assert reason in UNKNOWN_REASONS and REASON_TEXT[reason]
 

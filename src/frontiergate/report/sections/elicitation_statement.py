@@ -132,6 +132,11 @@ def _statement(rc: ReportContext, target: str) -> dict[str, str]:
     grader = NOT_USED + " (rules-based scorers)"
     if "grader" in roles:
         grader = f"{roles['grader']}" + (f" (judge on: {', '.join(sorted(set(judged)))})" if judged else "")
+    # items whose attacker failed before sending any rewrite (solvers.pair_attacker): plain evidence, not PAIR
+    skipped = {s.item_id for s in (ctx.samples if ctx is not None else [])
+               if isinstance(s.extra.get("pair"), dict) and s.extra["pair"].get("performed") is False}
+    if attacker_tasks and skipped:
+        attacker_tasks.append(f"PAIR not performed on {len(skipped)} items (the attacker failed before any rewrite)")
     return {
         "token limit": _joined(tokens) or "no evaluation ran",
         "turn limit": _joined(turns) or "single turn",
