@@ -183,3 +183,27 @@ def load_contexts(store: Store, run_id: str, confidence: float = 0.95) -> dict[s
         for target, vs in views.items():
             ctxs[target].samples = vs
         return ctxs
+
+
+def mixed_scorer_versions(ctx: AnalysisContext) -> tuple[str, ...]:
+    """Where one target's samples of one task carry more than one version of the same scorer, per
+    affected domain: one line each, naming the versions (empty: every scorer scored with one version).
+
+    Why: a run resumed under another release (or rows merged from two) keeps the first release's
+    scores for the reused samples, so one rate would mix two scoring rules; such a domain's evidence
+    is not one measurement and must not clear it. Samples without a recorded version are not counted.
+    """
+    versions: dict[tuple[str, str, str], set[str]] = defaultdict(set)
+    for s in ctx.samples:
+        for name, sc in s.scores.items():
+            if sc.scorer_version:
+                versions[(s.domain, s.task, name)].add(sc.scorer_version)
+    per_domain: dict[str, list[str]] = defaultdict(list)
+    for (domain, task, name), vs in sorted(versions.items()):
+        if len(vs) > 1:
+            per_domain[domain].append(f"{name} of {task} ({', '.join(sorted(vs))})")
+    return tuple(
+        f"{domain or 'unlabelled'}: samples scored by more than one scorer version, {'; '.join(what)}; "
+        "rerun with one release"
+        for domain, what in sorted(per_domain.items())
+    )

@@ -27,6 +27,10 @@ from frontiergate.analysis.rates import Unit, outcome_rate_finding
 from frontiergate.analysis.registry import FindingData, metrics, register_metric
 from frontiergate.policy.schema import MEAN_METRICS, is_foreign_task
 
+SAMPLE_LIMIT_KEY = "sample_limit"
+"""Key, in a stored score's metadata, of the Inspect limit (``message``, ``token``, ``time``...) that ended
+its sample, set by pipeline/ingest.py; absent when the sample ran to its end."""
+
 METRIC_MAPPING_KEY = "metric_mapping"
 """Key, in a stored evaluation's ``task_args``, of its declared mappings per domain (see pipeline/run.py)."""
 
@@ -109,6 +113,11 @@ def _unit(s: SampleView, scorer: str | None, flip: bool) -> tuple[Unit, str | No
     if not 0.0 <= v <= 1.0:
         return (cluster, None, "judge_unparseable"), "out_of_range"
     v = 1.0 - v if flip else v
+    if v < 0.5 and sc.meta.get(SAMPLE_LIMIT_KEY):
+        # Inspect cut the sample off at a limit before it was done: a "wrong" answer it never got to give
+        # is not evidence of a lack (the safe side of a higher-is-worse criterion), so it is unknown;
+        # an event the sample did reach before the limit stands
+        return (cluster, None, "turn_cap"), "cut_off_by_limit"
     return (cluster, v >= 0.5, None), ("fractional" if v not in (0.0, 1.0) else None)
 
 

@@ -70,7 +70,8 @@ class RunFacts:
     """``--quick``: the transform set was reduced, so the full-transform requirement is not met."""
     incomplete: tuple[str, ...] = ()
     """Why the run's evidence is partial (the run stopped before finishing, evaluations that did not
-    complete): planned samples that never ran are missing, not unknown, and the plan runs plain items
+    complete, ``--limit`` ran part of the plan, one target's samples scored by two versions of one
+    scorer): planned samples that never ran are missing, not unknown, and the plan runs plain items
     before attacked ones, so what did run can look cleaner than the whole plan would."""
     families_run: Mapping[str, frozenset[str]] | None = None
     """Per domain, the transform families of the harmful samples this run holds (None: not known).

@@ -52,6 +52,28 @@ def gguf_path(name: str = "gemma-3-270m") -> Path:
     return SPECS[name].locate_weights()
 
 
+# (path, size, mtime_ns, inode) -> SHA-256: each version of a file is hashed once per process
+_digests: dict[tuple[str, int, int, int], str] = {}
+_digest_lock = threading.Lock()
+
+
+def weights_sha256(path: Path) -> str:
+    """SHA-256 of a weights file (a user's ``-M gguf=PATH`` or ``FRONTIERGATE_GGUF``), with the
+    helpers that verify the pinned files: a file this process already verified against a pinned
+    digest is not read again, and any other is hashed once per process per version of the file."""
+    from frontiergate.models.weights import GEMMA_WEIGHTS, QWEN_WEIGHTS, _sha256_of, _stamp, _verified
+
+    stamp = _stamp(path)
+    with _digest_lock:
+        if stamp in _digests:
+            return _digests[stamp]
+    pinned = next((w.sha256 for w in (GEMMA_WEIGHTS, QWEN_WEIGHTS) if w.size == stamp[1]), None)
+    digest = pinned if pinned is not None and stamp in _verified else _sha256_of(path)
+    with _digest_lock:
+        _digests[stamp] = digest
+    return digest
+
+
 def _close_all() -> None:
     """Free llama.cpp models before interpreter teardown (their finalisers fail once modules are gone)."""
     with _lock:

@@ -15,6 +15,7 @@ from inspect_ai.log import EvalLog, EvalSample, read_eval_log
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from frontiergate.analysis.metrics_foreign import SAMPLE_LIMIT_KEY
 from frontiergate.errors import DataFileError
 from frontiergate.pipeline.log_reader import iter_samples
 from frontiergate.pipeline.targets import scrub
@@ -119,6 +120,9 @@ def ingest_log(s: Session, evaluation: EvaluationRow, log_path: Path) -> tuple[i
             retries=len(sample.error_retries or []),
             transcript_ref=f"{log_path.name}#{sample.id}/{sample.epoch}",
         )
+        # Inspect ended the sample at a message, token, time or other limit: what it scored may be an
+        # answer the model never got to give, so the analysis must be able to tell (metrics_foreign.py)
+        limit_type = str(sample.limit.type) if sample.limit is not None else None
         for name, sc in (sample.scores or {}).items():
             value = sc.value
             num = (
@@ -130,6 +134,8 @@ def ingest_log(s: Session, evaluation: EvaluationRow, log_path: Path) -> tuple[i
             reason = getattr(sc, "reason", None)
             if reason:  # Inspect's abnormal-score reason (refusal, no response, grader failed...): not a wrong answer
                 smeta.setdefault("score_reason", str(reason))
+            if limit_type is not None:
+                smeta.setdefault(SAMPLE_LIMIT_KEY, limit_type)
             if num is None and value is not None:
                 # a non-numeric value (a foreign task's "C"/"I", a dict of sub-scores) is kept as it was,
                 # so a declared metric mapping can read it as Inspect's own metrics do

@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from frontiergate.analysis.compute import compute_findings
 from frontiergate.analysis.context import AnalysisContext
-from frontiergate.analysis.load import load_contexts
+from frontiergate.analysis.load import load_contexts, mixed_scorer_versions
 from frontiergate.analysis.metrics_foreign import METRIC_MAPPING_KEY
 from frontiergate.analysis.paired_targets import compare_targets
 from frontiergate.analysis.registry import FindingData
@@ -35,6 +35,14 @@ from frontiergate.decision.inputs import Mitigation, PreviousRun, RunFacts
 from frontiergate.errors import FrontiergateError, RunError
 from frontiergate.pipeline.early_stopping import DomainRule, ThresholdEarlyStopping, sequential_order
 from frontiergate.pipeline.execute import Assignment, Executor, LocalExecutor, assign, release_freed_memory
+from frontiergate.pipeline.fingerprints import (
+    SCORERS_KEY,
+    WEIGHTS_KEY,
+    check_guard_head,
+    check_release,
+    check_weights,
+    run_fingerprints,
+)
 from frontiergate.pipeline.ingest import ingest_log
 from frontiergate.pipeline.lineage import paired_domains, previous_runs, resolve_previous
 from frontiergate.pipeline.parts import DEFAULT_PART_SIZE, PART_TAG_PREFIX, Part, evaluation_key, split_task
@@ -42,7 +50,7 @@ from frontiergate.pipeline.plan import PlannedEvaluation, plan_run
 from frontiergate.pipeline.safeguards import guard_config, is_safeguarded, mitigated_pairs
 from frontiergate.pipeline.targets import TargetIdentity, scrub, validate_target
 from frontiergate.pipeline.tasks import load_task
-from frontiergate.pipeline.versions import code_version, library_versions
+from frontiergate.pipeline.versions import code_version, library_versions, scorer_versions
 from frontiergate.policy.loader import load_policy
 from frontiergate.policy.schema import Policy
 from frontiergate.report.write import write_reports
@@ -51,6 +59,10 @@ from frontiergate.store.db import Store, default_store_url
 from frontiergate.store.models import DecisionRow, EvaluationRow, FindingRow, RunRow
 
 log = logging.getLogger(__name__)
+
+
+LIMIT_KEY = "limit_cut"
+"""Key, in the run's stored options, of what ``--limit`` left out of the plan (see ``_limit_cut``)."""
 
 
 @dataclass
@@ -212,15 +224,42 @@ def _build_tasks(
     return tasks
 
 
+def _limited(pe: PlannedEvaluation, t: Task, opts: RunOptions) -> Task:
+    """``t`` with at most ``--limit`` samples: a stratified subset, never a prefix.
+
+    Why: the misuse expansion lists every plain item before its attacked variants, so the first N
+    items of a plan with jailbreak transforms are plain requests only, and a run on them looked
+    cleaner than the plan. The subset is the head of the seeded order sequential runs use (one block
+    per seed scenario per round, rotating over transform families), kept in dataset order; the same
+    options select the same subset on resume.
+    """
+    if opts.limit is None or len(t.dataset) <= opts.limit:
+        return t
+    samples = list(t.dataset)
+    chosen = {id(s) for s in sequential_order(samples, f"{_order_seed(opts)}:{pe.args.get('seed', 0)}")[: opts.limit]}
+    kept = [s for s in samples if id(s) in chosen]
+    return task_with(t, dataset=MemoryDataset(kept, name=t.dataset.name, location=t.dataset.location))
+
+
+def _limit_cut(plan: list[PlannedEvaluation], tasks: list[Task], opts: RunOptions) -> dict[str, int] | None:
+    """How many of the plan's samples (items times epochs, per target) ``--limit`` keeps, when it cuts any."""
+    if opts.limit is None:
+        return None
+    planned = kept = 0
+    for pe, t in zip(plan, tasks, strict=True):
+        epochs = pe.epochs or 1
+        planned += len(t.dataset) * epochs
+        kept += min(len(t.dataset), opts.limit) * epochs
+    return {"limit": opts.limit, "kept": kept, "planned": planned} if kept < planned else None
+
+
 def _build_parts(plan: list[PlannedEvaluation], tasks: list[Task], opts: RunOptions) -> list[Part]:
     """The run's units of execution (see ``pipeline/parts.py``), rebuilt identically on resume."""
     size = opts.effective_part_size
     parts: list[Part] = []
     for pe, t in zip(plan, tasks, strict=True):
-        if opts.limit is not None and len(t.dataset) > opts.limit:
-            # applied here, not by Inspect, so that it limits the evaluation and not each part
-            t = task_with(t, dataset=t.dataset[: opts.limit])
-        parts.extend(split_task(t, _plan_tag(pe), size, opts.workers))
+        # applied here, not by Inspect, so that it limits the evaluation and not each part
+        parts.extend(split_task(_limited(pe, t, opts), _plan_tag(pe), size, opts.workers))
     return parts
 
 
@@ -335,6 +374,9 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
     opts.lineage = opts.lineage or policy.lineage
     opts.previous, opts.previous_from = resolve_previous(store, opts.previous, opts.lineage)
     executor = executor_for(opts)  # before the manifest: it may settle the number of shares
+    # what a resume must find unchanged (pipeline/fingerprints.py): the targets' local weights and the scorers
+    weights = run_fingerprints(opts.targets, opts.args_for)
+    scorers = scorer_versions()
     run_id = new_run_id()
     out_dir = Path(opts.out) if opts.out else Path(opts.runs_dir) / run_id
     if out_dir.exists() and any(out_dir.iterdir()):
@@ -368,7 +410,13 @@ def start_run(opts: RunOptions, policy: Policy | None = None) -> RunResult:
                 targets=list(opts.targets),
                 # of the items in plan order: the same scenario set hashes the same whatever the order
                 scenario_hash=_scenario_hash(_build_tasks(plan, policy) if opts.sequential else tasks),
-                options=json.loads(scrub(json.dumps({**_stored_options(opts), **claims}))),
+                options=json.loads(scrub(json.dumps({
+                    **_stored_options(opts),
+                    **claims,
+                    WEIGHTS_KEY: weights,
+                    SCORERS_KEY: scorers,
+                    LIMIT_KEY: _limit_cut(plan, tasks, opts),
+                }))),
                 out_dir=str(out_dir.resolve()),
             )
         )
@@ -414,6 +462,12 @@ def resume_run(
             f"pass a run id from `frontiergate runs` (recent: {known}) or the same --store/--runs-dir",
         )
     opts, policy, plan = _from_manifest(_manifest(Path(row.out_dir)))
+    recorded = dict(row.options or {})
+    # finished samples are reused as they were scored, from the weights they were generated by: a resume
+    # under another release, scorer version, model file or guard head would mix two runs into one
+    check_release(run_id, row.code_version, code_version(), recorded.get(SCORERS_KEY), scorer_versions())
+    check_weights(run_id, recorded.get(WEIGHTS_KEY), run_fingerprints(opts.targets, opts.args_for))
+    check_guard_head(run_id, recorded)
     opts.store_url = store_url
     opts.display = display
     if executor is not None:
@@ -669,12 +723,22 @@ def _mitigations(
     return out
 
 
-def _incomplete(status: str | None, ctxs: dict[str, AnalysisContext]) -> tuple[str, ...]:
-    """Why this run's evidence is partial, if it is: the run stopped, or evaluations did not finish."""
+def _incomplete(
+    status: str | None, ctxs: dict[str, AnalysisContext], options: dict[str, Any] | None = None
+) -> tuple[str, ...]:
+    """Why this run's evidence is partial, if it is: the run stopped, evaluations did not finish, or
+    ``--limit`` ran only part of the plan (the samples it left out are missing, as a stopped run's are)."""
     why = [] if status in (None, "complete") else [f"run status {status}"]
     failed = sorted({e.task for ctx in ctxs.values() for e in ctx.evaluations if e.status != "success"})
     if failed:
         why.append(f"evaluation(s) not completed successfully: {', '.join(failed)}")
+    opts = options or {}
+    cut = opts.get(LIMIT_KEY)
+    if isinstance(cut, dict):
+        why.append(f"{cut.get('kept')} of {cut.get('planned')} planned samples per target (--limit {cut.get('limit')})")
+    elif LIMIT_KEY not in opts and opts.get("limit") is not None:
+        # a run from before the cut was recorded: whether --limit left samples out is not known
+        why.append(f"--limit {opts['limit']}: planned samples may have been left out")
     return tuple(why)
 
 
@@ -714,7 +778,14 @@ def analyse_and_decide(
         lineage_store or store, options.get("previous"), ctxs, targets, policy
     )
     facts = RunFacts(quick=bool(options.get("quick", False)), families_run=_families_run(ctxs),
-                     incomplete=_incomplete(run.status, ctxs))
+                     incomplete=_incomplete(run.status, ctxs, options))
+    # one target's samples scored by two versions of one scorer (a resume across releases, a merged
+    # store): its evidence is not one measurement, so none of its domains is cleared on it
+    facts_of = {
+        t: replace(facts, incomplete=facts.incomplete + mixed) if (mixed := mixed_scorer_versions(ctxs[t])) else facts
+        for t in targets
+        if t in ctxs
+    }
     with store.session() as s:
         store.clear_derived(s, run_id)
         for target in targets:
@@ -742,7 +813,7 @@ def analyse_and_decide(
                 _evaluated_domains(ctxs.get(target)),
                 mitigation=mitigations.get(target),
                 previous=previous.get(target),
-                run_facts=facts,
+                run_facts=facts_of.get(target, facts),
                 target=target,
             )
             # the lineage comparison is stored with the overall decision, where the report reads it

@@ -42,3 +42,41 @@ def library_versions() -> dict[str, str]:
         except PackageNotFoundError:
             continue
     return out
+
+
+# (module, attribute) of every version a scorer writes into its scores' ``scorer_version`` (or that
+# decides what a score means): read when a run starts and again when it is resumed
+_SCORER_VERSIONS = (
+    ("frontiergate.scorers.refusal", "RULES_SCORER_VERSION"),
+    ("frontiergate.scorers.refusal_judge", "JUDGE_SCORER_VERSION"),
+    ("frontiergate.scorers.harm_grade", "HARM_GRADE_VERSION"),
+    ("frontiergate.scorers.outcome", "OUTCOME_VERSION"),
+    ("frontiergate.scorers.bias", "BIAS_REFUSAL_VERSION"),
+    ("frontiergate.scorers.autonomy", "SCORER_VERSION"),
+    ("frontiergate.tasks.capability", "SCORER_VERSION"),
+    ("frontiergate.tasks.cascade", "CASCADE_SCORER_VERSION"),
+    ("frontiergate.envs.cascade", "SCORER_VERSION"),
+    ("frontiergate.envs.steer_episodes", "SCORER_VERSION"),
+    ("frontiergate.bias.judge", "JUDGE_VERSION"),
+    ("frontiergate.bias.judge", "RULES_JUDGE_VERSION"),
+    ("frontiergate.bias.features", "FEATURES_VERSION"),
+    ("frontiergate.awareness.verbalised", "DETECTOR_VERSION"),
+    ("frontiergate.safeguards.principled_guard", "GUARD_VERSION"),
+    ("frontiergate.safeguards.rules_filter", "RULES_VERSION"),
+    ("frontiergate.models.safeguarded", "SAFEGUARD_VERSION"),
+)
+
+
+def scorer_versions() -> dict[str, str]:
+    """``module.ATTRIBUTE`` → version of every scorer (read now, so a patched release reads as what it is);
+    a module that cannot be imported here is left out (its scorers cannot have run either)."""
+    import importlib
+
+    out: dict[str, str] = {}
+    for module, attr in _SCORER_VERSIONS:
+        try:
+            value = getattr(importlib.import_module(module), attr)
+        except (ImportError, AttributeError):
+            continue
+        out[f"{module.removeprefix('frontiergate.')}.{attr}"] = str(value)
+    return out
