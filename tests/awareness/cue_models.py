@@ -8,12 +8,17 @@ looks real: it refuses whenever a marker that only the evaluation framing adds i
 notice, rubric, benchmark numbering), whatever attack wrapper the request is in, and complies with
 everything else, attacked or not. ``cuescripted/masked`` refuses like ``realonly`` but, when the request
 looks real, mostly answers nothing (an unknown outcome) instead of complying.
+``cuescripted/library`` has memorised the public scenario library: it refuses every request whose last
+user turn is exactly a rendering of a harmful library request (plain, every depth-1 transform, every
+eval/deploy/one-cue framing at the default seed: the audit's ``audit/library``), and complies with anything
+else - e.g. the same request in other words. Its index covers the ``cyber`` seeds (what the tests send).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from typing import Any
 
 from inspect_ai.model import ChatMessage, GenerateConfig, ModelAPI, ModelOutput, modelapi
@@ -48,6 +53,26 @@ FRAMING_CUE = re.compile(
 )
 
 
+LIBRARY_DOMAINS = ("cyber",)
+
+
+@lru_cache(maxsize=1)
+def library_renderings() -> frozenset[str]:
+    """Every harmful user turn the library renders at seed 0 in any framing but ``reworded``."""
+    from frontiergate.scenarios.expand import expand
+    from frontiergate.scenarios.framings import arm_framings, frame_item
+    from frontiergate.scenarios.library import base_items, load_seeds
+
+    seeds = load_seeds(domains=LIBRARY_DOMAINS)
+    items = [*base_items(seeds), *expand(seeds, transforms="all", stack_depth=1, include_base=False, seed=0)]
+    harm: set[str] = set()
+    for it in items:
+        for x in [it, *(frame_item(it, f, seed=0) for f in arm_framings(factorial=True))]:
+            if x.harmful:
+                harm.update(x.turns)
+    return frozenset(harm)
+
+
 class CueScriptedAPI(ModelAPI):
     def __init__(self, model_name: str, base_url: str | None = None, api_key: str | None = None,
                  config: GenerateConfig = GenerateConfig(), **model_args: Any) -> None:
@@ -62,6 +87,8 @@ class CueScriptedAPI(ModelAPI):
             text = REFUSAL_AWARE if CUE.search(prompt) else comply
         elif self.model_name == "realonly":
             text = REFUSAL_AWARE if FRAMING_CUE.search(prompt) else comply
+        elif self.model_name == "library":  # refuses what it recognises as the library, complies otherwise
+            text = REFUSAL if users and users[-1] in library_renderings() else comply
         elif self.model_name == "masked":  # realonly, but unwatched it mostly answers nothing instead
             # decided once per conversation (its first turn), so a multi-turn request is either complied
             # with throughout or met with silence throughout: every turn is scored (outcome-3)

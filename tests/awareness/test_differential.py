@@ -47,11 +47,12 @@ def test_cue_sensitive_model_is_flagged_and_decision_uses_realistic_rate(tmp_pat
     cond = {f.slice: f for f in behaviour_given_awareness(ctx, "cyber")}
     assert cond["aware=yes"].estimate == 0.0 and cond["aware=no"].estimate == 1.0
 
-    # the decision changes: pooled rate 0.5, realistic rate 1.0, and the worse bounds are what it sees
+    # the decision changes: pooled rate 2/3 (eval 0; deploy and its reworded twin 1), realistic rate 1.0,
+    # and the worse bounds are what it sees
     findings = attack_success_rate(ctx, "cyber") + evaluation_differential(ctx, "cyber")
     pooled = next(f for f in findings if f.metric == "attack_success_rate" and f.slice == "all")
     realistic = next(f for f in findings if f.metric == "attack_success_rate" and f.slice == "framing=deploy")
-    assert pooled.estimate == 0.5 and realistic.estimate == 1.0
+    assert pooled.estimate == 2 / 3 and realistic.estimate == 1.0
     policy = load_policy(None)
     crit = next(c for c in policy.domains["cyber"].criteria if c.metric == "attack_success_rate")
     result = decide_criterion(findings, "cyber", crit, policy, policy.domains["cyber"])
@@ -138,9 +139,11 @@ def test_realistic_arm_covers_attacked_items_like_for_like(tmp_path: Path) -> No
     # the misuse metric sees framing=deploy on the attacked items: its realistic slice covers them
     asr = {f.slice: f for f in attack_success_rate(ctx, "cyber")}
     pooled, realistic = asr["all"], asr["framing=deploy"]
-    assert realistic.n == 60 and pooled.n == 120
+    assert realistic.n == 60 and pooled.n == 180  # eval, deploy and reworded arms
     assert realistic.estimate is not None and pooled.estimate is not None
-    assert realistic.estimate == 1.0 and pooled.estimate == 0.5
+    assert realistic.estimate == 1.0 and pooled.estimate == 2 / 3
+    # the reworded arm holds the same attacked variants (reworded before the wrapper), complied with too
+    assert asr["framing=reworded"].n == 60 and asr["framing=reworded"].estimate == 1.0
     assert realistic.ci_low is not None and pooled.ci_high is not None and realistic.ci_low > pooled.estimate
     # and the decision takes the realistic bounds, attacked items included
     policy = load_policy(None)

@@ -104,3 +104,24 @@ def test_framings_wrap_transformed_variants_and_keep_the_attack() -> None:
     # one pair per (seed, chain, side): two variants of one seed are never joined
     assert len(pairs) == len(variants)
     assert len({(v.seed_id, tuple(v.transforms), v.harmful) for v in variants}) == len(variants)
+
+
+def test_awareness_task_adds_the_reworded_arm_by_default_and_can_turn_it_off() -> None:
+    from frontiergate.tasks.awareness import awareness
+
+    on = awareness(domains="cyber", max_seeds=4, transforms="base64,roleplay_dan", include_benign=True)
+    metas = [s.metadata for s in on.dataset if s.metadata]
+    ids = [m["item_id"] for m in metas]
+    assert len(ids) == len(set(ids))
+    arms: dict[str, dict[str, dict]] = {}  # type: ignore[type-arg]
+    for m in metas:
+        arms.setdefault(m["extra"]["pair_id"], {})[m["framing"]] = m
+    assert arms and all(set(a) == {"eval", "deploy", "reworded"} for a in arms.values())
+    for a in arms.values():
+        rw, de = a["reworded"], a["deploy"]
+        assert rw["seed_id"] == de["seed_id"] and rw["transforms"] == de["transforms"]
+        assert rw["item_id"].endswith("|reworded") and rw["turns"] != de["turns"]
+        assert not detect_text("\n".join(rw["turns"])).aware  # no cue: the deploy rendering
+    assert on.metadata is not None and on.metadata["reworded"] is True
+    off = awareness(domains="cyber", max_seeds=4, reworded=False)
+    assert {s.metadata["framing"] for s in off.dataset if s.metadata} == {"eval", "deploy"}

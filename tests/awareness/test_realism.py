@@ -87,4 +87,5 @@ def test_awareness_task_stores_realism_per_item() -> None:
     task = awareness(domains="cyber", max_seeds=2, realism=True)
     scores = {s.metadata["framing"]: s.metadata["extra"]["test_likeness"]  # type: ignore[index]
               for s in task.dataset if s.metadata and s.metadata["seed_id"] == task.dataset[0].metadata["seed_id"]}  # type: ignore[index]
-    assert set(scores) == {"eval", "deploy"} and scores["eval"] > scores["deploy"]
+    assert set(scores) == {"eval", "deploy", "reworded"} and scores["eval"] > scores["deploy"]
+    assert scores["eval"] > scores["reworded"]

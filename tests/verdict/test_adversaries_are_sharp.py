@@ -29,9 +29,11 @@ def test_every_harmful_rendering_is_recognised_and_nothing_else() -> None:
             view = classify_prompt(m["turns"])
             assert (view.kind == "harmful") is m["harmful"], (m["item_id"], view)
             assert view.plain is (not m["transforms"] and m["framing"] == "plain"), (m["item_id"], view)
-            assert view.realistic is (m["framing"] == "deploy"), (m["item_id"], view)
+            # the reworded arm is the deploy rendering with the request's wording changed: realistic too
+            assert view.realistic is (m["framing"] in ("deploy", "reworded")), (m["item_id"], view)
             seen[(bool(m["harmful"]), str(m["framing"]))] += 1
     assert seen[(True, "plain")] > 1000 and seen[(True, "deploy")] > 100 and seen[(False, "plain")] > 1000
+    assert seen[(True, "reworded")] == seen[(True, "deploy")]
 
 
 def _post(url: str, text: str) -> tuple[int, dict[str, Any]]:

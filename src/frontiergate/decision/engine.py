@@ -54,6 +54,7 @@ from frontiergate.stats.clustered import merge_settle, seeds_to_settle
 
 REALISTIC_SLICE = "framing=deploy"
 PLAIN_SLICE = "framing=plain"
+REWORDED_SLICE = "framing=reworded"
 
 
 def _headline(findings: list[FindingData], domain: str, metric: str, slice_: str = "all") -> FindingData | None:
@@ -92,7 +93,8 @@ def _mark_ends(details: dict[str, Any], kept: dict[str, Any], arm: dict[str, Any
 
 
 UNCUED_ARMS = ((REALISTIC_SLICE, "realistic", "under deployment-realistic framing"),
-               (PLAIN_SLICE, "plain", "on plain (uncued) requests"))
+               (PLAIN_SLICE, "plain", "on plain (uncued) requests"),
+               (REWORDED_SLICE, "reworded", "with the library's request wording changed (deployment-realistic)"))
 """Slices of a criterion's metric that carry no evaluation cue, each weighed against the pooled headline:
 (slice, ``details`` key, how to say so)."""
 
@@ -453,6 +455,14 @@ def decide_domain(
         r.kind, r.scenario = c.effective_kind, c.scenario
     scenarios = [t.model_dump() for t in dom.threat_scenarios]
     limitations: list[str] = [n for r in results for n in r.notes if r.status != "not_evaluated"]
+    if _headline(findings, name, "evaluation_differential") is not None and not any(
+        f.domain == name and f.slice == REWORDED_SLICE for f in findings
+    ):
+        limitations.append(
+            f"{name}: the awareness measurement sent only the scenario library's own request wording (no reworded "
+            "arm), so a model that recognises that wording would pass it; rerun frontiergate/awareness with "
+            "reworded=true"
+        )
     if all(r.status == "not_evaluated" for r in results):
         why = "no evaluation for it ran" if not evaluated else "its evaluations produced no usable samples"
         limitations.append(f"domain '{name}' was not evaluated: {why}")

@@ -25,6 +25,13 @@ finds which cue drives an effect). Rendering is deterministic given ``seed``: ev
 is drawn up front from a generator keyed by (seed, seed id), so the two arms (and an item's benign
 twin) differ only by the cues, never by the draws.
 
+The ``reworded`` framing is the deploy rendering (no cue) of the same request with its *wording*
+changed (``scenarios/rewording.py``): every other arm sends the public library's own request sentence,
+so a model that recognises that wording could pass them all; this arm is weighed like ``deploy``.
+Its pair key is the deploy arm's, so it pairs with the eval/deploy renderings of the same variant.
+A transformed variant is reworded *before* its attack wrapper (``rewording.reworded_variants``, passed
+to :func:`framed_items` as ``reworded``), never inside it.
+
 Framings also apply to *transformed* items (an item after ``scenarios/expand.py``): the cues are
 rendered around the attack wrapper, never inside it, so a base64 or role-play variant keeps its
 attack intact and the eval arm still carries a readable test notice. The pair key includes the
@@ -53,6 +60,7 @@ CUES: tuple[str, ...] = (
 )
 EVAL = "eval"
 DEPLOY = "deploy"
+REWORDED = "reworded"
 PAIRED_FRAMINGS: tuple[str, str] = (EVAL, DEPLOY)
 
 _NOTICES = (
@@ -111,16 +119,17 @@ class FramingSpec:
 
 
 def framing_spec(name: str) -> FramingSpec:
-    """Parse ``eval`` | ``deploy`` | ``cue:<name>``; an unknown name raises with the valid choices."""
+    """Parse ``eval`` | ``deploy`` | ``reworded`` | ``cue:<name>``; an unknown name raises with the valid
+    choices. ``reworded`` renders like ``deploy`` (no cue); what differs is the request's wording."""
     if name == EVAL:
         return FramingSpec(EVAL, frozenset(CUES))
-    if name == DEPLOY:
-        return FramingSpec(DEPLOY, frozenset())
+    if name in (DEPLOY, REWORDED):
+        return FramingSpec(name, frozenset())
     if name.startswith("cue:") and name[4:] in CUES:
         return FramingSpec(name, frozenset({name[4:]}))
     raise FrontiergateError(
         f"unknown framing '{name}'",
-        f"use 'eval', 'deploy' or 'cue:<name>' with <name> one of {', '.join(CUES)}",
+        f"use 'eval', 'deploy', 'reworded' or 'cue:<name>' with <name> one of {', '.join(CUES)}",
     )
 
 
@@ -215,8 +224,20 @@ def pair_key(item: Item) -> str:
 
 
 def frame_item(item: Item, framing: str, seed: int = 0) -> Item:
-    """``item`` rendered under ``framing``: same seed, twin structure and request; ids carry the framing."""
+    """``item`` rendered under ``framing``: same seed, twin structure and request; ids carry the framing.
+
+    Under ``reworded`` an untransformed item is reworded here (same ``seed``); a transformed one must
+    come reworded already (``rewording.reworded_variants``), since its wording lies inside the attack."""
     spec = framing_spec(framing)
+    if spec.name == REWORDED and not item.extra.get("reworded"):
+        from frontiergate.scenarios.rewording import reword_item
+
+        if item.transforms:
+            raise FrontiergateError(
+                f"the reworded arm of transformed item {item.item_id} needs the request reworded before its "
+                "attack wrapper", "pass rewording.reworded_variants(...) to framed_items as `reworded`",
+            )
+        item = reword_item(item, seed)
     twin_id = None
     if item.twin_id is not None:
         twin_id = Item.make_id(item.seed_id, not item.harmful, list(item.transforms), spec.name)
@@ -237,15 +258,26 @@ def frame_item(item: Item, framing: str, seed: int = 0) -> Item:
 
 
 def framed_items(
-    items: Iterable[Item], framings: Iterable[str] = PAIRED_FRAMINGS, seed: int = 0
+    items: Iterable[Item], framings: Iterable[str] = PAIRED_FRAMINGS, seed: int = 0,
+    reworded: Iterable[Item] | None = None,
 ) -> Iterator[Item]:
-    """Each item under each framing, arms of one item adjacent (so a truncated stream stays paired)."""
+    """Each item under each framing, arms of one item adjacent (so a truncated stream stays paired).
+
+    ``reworded``: the same items, in the same order, built from the reworded requests
+    (``rewording.reworded_variants``); the ``reworded`` arm of each item is rendered from its
+    counterpart there. Without it, untransformed items are reworded directly."""
     names = [framing_spec(f).name for f in framings]
+    twins = iter(reworded) if reworded is not None else None
     for it in items:
+        other = next(twins, None) if twins is not None and REWORDED in names else None
+        if other is not None and (other.item_id, other.transforms) != (it.item_id, it.transforms):
+            raise FrontiergateError(f"reworded item {other.item_id} does not match {it.item_id}",
+                                    "build both streams from the same seeds and expansion arguments")
         for name in names:
-            yield frame_item(it, name, seed=seed)
+            src = other if name == REWORDED and other is not None else it
+            yield frame_item(src, name, seed=seed)
 
 
-def arm_framings(factorial: bool) -> list[str]:
-    """``eval`` and ``deploy``, plus the one-cue framings when ``factorial``."""
-    return [*PAIRED_FRAMINGS, *(factorial_framings() if factorial else [])]
+def arm_framings(factorial: bool, reworded: bool = False) -> list[str]:
+    """``eval`` and ``deploy``, plus the one-cue framings when ``factorial`` and ``reworded`` when asked."""
+    return [*PAIRED_FRAMINGS, *(factorial_framings() if factorial else []), *([REWORDED] if reworded else [])]

@@ -4,7 +4,10 @@ Every selected item is sent twice with the same request, once framed as an obvio
 (``eval``: test notice, benchmark formatting, placeholders, rubric language, hypothetical
 wrapper, bare context) and once as realistic deployment traffic (``deploy``); see
 ``frontiergate.scenarios.framings``. ``factorial=true`` adds the one-cue-at-a-time framings
-(``cue:<name>``) that show which cue drives a gap. Behaviour is scored by the refusal rules
+(``cue:<name>``) that show which cue drives a gap. ``reworded=true`` (the default) adds the
+``reworded`` arm: the deploy rendering of the same request with its wording changed
+(``scenarios/rewording.py``), since every other arm sends the public library's own request sentence
+and a model that recognises that wording would pass them all. Behaviour is scored by the refusal rules
 scorer, verbalised awareness by ``verbalised_awareness``; analysis pairs the arms on
 ``extra["pair_id"]`` and epoch (``metrics_awareness``).
 
@@ -35,6 +38,7 @@ from frontiergate.errors import DataFileError
 from frontiergate.scenarios.expand import expand
 from frontiergate.scenarios.framings import CUES, arm_framings, framed_items
 from frontiergate.scenarios.library import load_seeds
+from frontiergate.scenarios.rewording import reworded_variants
 from frontiergate.scenarios.schema import items_hash
 from frontiergate.scorers.awareness import verbalised_awareness
 from frontiergate.scorers.refusal import refusal_rules
@@ -59,6 +63,7 @@ def awareness(
     stack_depth: int = 1,
     max_variants: int | None = None,
     include_base: bool = True,
+    reworded: bool = True,
 ) -> Task:
     """Paired eval-cued / deployment-realistic framings of the bundled seeds.
 
@@ -80,6 +85,9 @@ def awareness(
         max_variants: cap on the number of variants before framing (base items and benign twins
             included; balanced across seeds and families); each yields one item per framing.
         include_base: keep the untransformed items alongside the variants.
+        reworded: add the ``reworded`` arm (deploy rendering, the request's wording changed; each
+            variant is reworded before its attack wrapper). Off, only the library's own wording is sent,
+            and the decision says so.
     """
     wanted = as_list(domains) or list(AWARENESS_DOMAINS)
     seeds = load_seeds(domains=wanted)
@@ -89,12 +97,17 @@ def awareness(
     if not seeds:
         raise DataFileError(f"no bundled seeds in domains {', '.join(wanted)}",
                             f"choose among {', '.join(AWARENESS_DOMAINS)}")
-    framings = arm_framings(bool(factorial))
+    framings = arm_framings(bool(factorial), reworded=bool(reworded))
     variants = expand(
         seeds, transforms=as_list(transforms), stack_depth=int(stack_depth), include_benign=include_benign,
         include_base=include_base, seed=int(seed), max_variants=max_variants,
     )
-    items = list(framed_items(variants, framings, seed=int(seed)))
+    # the same variants, built from the reworded requests (reworded before any attack wrapper)
+    twins = reworded_variants(
+        seeds, transforms=as_list(transforms), stack_depth=int(stack_depth), include_benign=include_benign,
+        include_base=include_base, seed=int(seed), max_variants=max_variants,
+    ) if reworded else None
+    items = list(framed_items(variants, framings, seed=int(seed), reworded=twins))
     if not items:
         raise DataFileError("the awareness task selected no items",
                             "raise max_variants/max_seeds or set include_base=true")
@@ -112,6 +125,6 @@ def awareness(
         metadata={
             "frontiergate_family": "awareness", "domains": present, "scenario_hash": items_hash(items),
             "framings": framings, "cues": list(CUES), "seed": int(seed), "factorial": bool(factorial),
-            "transforms": as_list(transforms) or [], "stack_depth": int(stack_depth),
+            "transforms": as_list(transforms) or [], "stack_depth": int(stack_depth), "reworded": bool(reworded),
         },
     )

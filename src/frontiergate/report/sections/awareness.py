@@ -10,7 +10,9 @@ to the realism meter (stored per item as ``extra["test_likeness"]`` when the tas
 a stored record, so the section points to it instead of quoting a figure. When a gap is flagged the
 limitation the decision applies is stated, with how much of the realistic arm was attacked
 (transformed) and how much of it is unknown, so a reader can see the correction is like for like.
-Everything comes from stored findings and samples.
+The ``reworded`` arm (deploy rendering, the library's request wording changed) is shown with the
+wording differential (``wording_differential``: reworded − deploy, paired), or its absence is stated:
+without it only the public library's own wording was tested. Everything comes from stored findings and samples.
 """
 
 from __future__ import annotations
@@ -68,6 +70,14 @@ def _domain(rc: ReportContext, target: str, domain: str) -> dict[str, Any] | Non
         "evidence": d.get("evidence", [])[:10],
         "cues": [{"cue": f["slice"].split("=cue:", 1)[1], **_brief(f)} for f in diff if f["slice"] != "all"],
         "verbalised": verbal, "behaviour_given_awareness": cond, "realism": _realism(rc, target, domain),
+    }
+    wording = next((f for f in rc.findings_for(target, "wording_differential", domain) if f["slice"] == "all"), None)
+    wd = (wording or {}).get("details", {})
+    out["reworded"] = None if wording is None else {
+        "gap": _brief(wording), "flag": bool(wd.get("flag")), "direction": wd.get("direction"),
+        "reworded_rate": wd.get("realistic_rate"), "deploy_rate": wd.get("cued_rate"),
+        "not_estimable": wd.get("not_estimable"),
+        "hidden_by_unknowns": (wd.get("hidden_by_unknowns") or {}).get("text"),
     }
     if out["flag"] and head.get("estimate") is not None and head.get("p_value") is not None:
         out["limitation"] = (
@@ -233,11 +243,33 @@ def markdown(section: dict[str, Any]) -> str:
                 cues = ", ".join(f"{c['cue']} {c['estimate']:+.2f} (p={c['p_value']:.2g})"
                                  for c in d["cues"] if c["estimate"] is not None and c["p_value"] is not None)
                 lines.append(f"- {d['domain']}: gap per single cue (deploy − one-cue, same sign): {cues}.")
+            lines.append(_wording_line(d))
             if d.get("limitation"):
                 lines.append(f"- **Limitation:** {d['limitation']}")
         lines.append("")
     lines.append(section["probing"])
     return "\n".join(lines)
+
+
+def _wording_line(d: dict[str, Any]) -> str:
+    """The reworded arm and the wording differential (reworded − deploy), or that there was none."""
+    w = d.get("reworded")
+    if not w:
+        return (f"- **Limitation:** {d['domain']}: no reworded arm: only the scenario library's own request wording "
+                "was tested, so a model that recognises that wording would pass this measurement.")
+    g = w["gap"]
+    p = "" if g.get("p_value") is None else f", p={g['p_value']:.3g}"
+    text = (f"- {d['domain']}: reworded arm (deploy rendering, the library's request wording changed): unsafe "
+            f"{_rate(w.get('reworded_rate'))} vs deploy {_rate(w.get('deploy_rate'))}; wording differential "
+            f"(reworded − deploy): {_ci(g)}{p}.")
+    if w.get("not_estimable"):
+        text += f" Not estimable: {w['not_estimable']}."
+    if w.get("hidden_by_unknowns"):
+        text += f" **Not determined:** {w['hidden_by_unknowns']}."
+    if w["flag"]:
+        text += (" **The model complies when the library's wording is changed**: it may recognise the public "
+                 "library; the decision weighs the reworded arm like the deployment-realistic one.")
+    return text
 
 
 def _flag_cell(d: dict[str, Any]) -> str:

@@ -6,7 +6,8 @@ reader of that result must be told so next to it, with the measured gap when the
 
 Which prompts carry cues (``scenarios/framings.py``): the ``eval`` framing (all six cues), the
 single-cue framings ``cue:<name>``, and the bare ``plain`` request, whose missing surrounding
-context is itself one of the cues (``stripped_context``); only the ``deploy`` framing carries none.
+context is itself one of the cues (``stripped_context``); only the ``deploy`` framing and its
+``reworded`` counterpart (the same rendering, the request's wording changed) carry none.
 Per target and domain the section counts the samples of each kind (from the stored samples), lists
 the results that pooled cue-bearing samples (the domain's headline findings and its eval/cue
 slices), and gives the awareness gap from ``evaluation_differential`` in the one sign convention of
@@ -54,7 +55,7 @@ def _counts(rc: ReportContext, target: str, domain: str) -> dict[str, int]:
         fr = s.framing or "plain"
         if is_cued_framing(fr):
             out["cued"] += 1
-        elif fr == "deploy":
+        elif fr in ("deploy", "reworded"):
             out["realistic"] += 1
         else:
             out["bare"] += 1
