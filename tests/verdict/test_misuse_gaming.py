@@ -94,7 +94,7 @@ def test_complying_only_when_the_request_looks_real_is_not_cleared() -> None:
     model = "scripted/realistic"
     res = run(policy("cyber_aware"), model)
     dec = domain(res.report, model, "cyber")
-    assert_not_cleared(dec, words=["realistic", "evaluation differential", "cued"])
+    assert_not_cleared(dec, words=["under deployment-realistic framing", "evaluation differential"])
     assert dec["level"] in ("high", "critical"), dec
     t = [f for f in res.report["targets"][0]["findings"] if f["domain"] == "cyber" and f["metric"] == ASR]
     realistic = [f for f in t if "deploy" in f["slice"]]

@@ -20,6 +20,8 @@ the user turns joined by blank lines: the meter judges what the model would see.
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -35,10 +37,12 @@ from numpy.typing import NDArray
 from sklearn.feature_extraction.text import HashingVectorizer
 
 from frontiergate.awareness.twobytwo import LabelledText
-from frontiergate.errors import DataFileError
+from frontiergate.errors import DataFileError, ModelError
 from frontiergate.scenarios.schema import Item
 
 HEAD_FILE = "realism_head.npz"
+REFERENCE_FILE = "realism_reference.json"
+"""P(eval) quantiles of the shipped meter on held-out real user traffic (``scripts/realism_reference.py``)."""
 N_HASH = 2**14
 _WORDS = HashingVectorizer(ngram_range=(1, 2), n_features=N_HASH, alternate_sign=False, norm="l2")
 _CHARS = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=N_HASH, alternate_sign=False,
@@ -92,6 +96,7 @@ class RealismMeter:
 
     def __init__(self, head: RealismHead | None = None) -> None:
         self.head = head or RealismHead.load()
+        self._cache: dict[str, float] = {}
 
     def test_likeness(self, texts: Sequence[str]) -> NDArray[np.float64]:
         from frontiergate.ml.embeddings import embed
@@ -102,6 +107,71 @@ class RealismMeter:
 
     def realism(self, texts: Sequence[str]) -> NDArray[np.float64]:
         return 1.0 - self.test_likeness(texts)
+
+    def cached_test_likeness(self, texts: Sequence[str]) -> list[float]:
+        """``test_likeness`` with each distinct text scored once per meter (one batched call for the new
+        ones): the awareness task scores every arm and every bare request, and many of them repeat."""
+        new = sorted({t for t in texts if t not in self._cache})
+        if new:
+            self._cache.update(zip(new, (float(x) for x in self.test_likeness(new)), strict=True))
+        return [self._cache[t] for t in texts]
+
+
+def head_digest(path: Path | None = None) -> str:
+    """SHA-256 of the head file: ties a stored reference (or a run's scores) to the head that made them."""
+    return hashlib.sha256((path or default_head_path()).read_bytes()).hexdigest()
+
+
+def meter_unavailable() -> str | None:
+    """Why the meter cannot load here, in one line (None: it can). Checks without loading the encoder: the
+    head is readable, torch and sentence-transformers are importable, the MiniLM weights are installed."""
+    try:
+        RealismHead.load()
+    except DataFileError as exc:
+        return exc.cause
+    missing = [m for m in ("torch", "sentence_transformers") if importlib.util.find_spec(m) is None]
+    if missing:
+        return f"the ml extra is not installed ({', '.join(missing)} missing)"
+    from frontiergate.ml.embeddings import model_dir
+
+    try:
+        model_dir()
+    except ModelError as exc:
+        return exc.cause
+    return None
+
+
+_METER: RealismMeter | None = None
+
+
+def load_meter() -> RealismMeter:
+    """The process-wide meter (its text cache shared by every task built in the process); ``ModelError``
+    naming the reason and the fix when it cannot load."""
+    global _METER
+    if _METER is None:
+        why = meter_unavailable()
+        if why is not None:
+            raise ModelError(f"the realism meter cannot load: {why}",
+                             "python scripts/install.py ml  (CPU torch, sentence-transformers, encoder weights)")
+        _METER = RealismMeter()
+    return _METER
+
+
+def load_reference() -> dict[str, Any] | None:
+    """The bundled real-traffic reference (numbers only), or None when none is shipped or it was made
+    with another head than the shipped one (its quantiles would not describe this meter)."""
+    p = Path(str(files("frontiergate.awareness").joinpath(f"data/{REFERENCE_FILE}")))
+    if not p.is_file():
+        return None
+    try:
+        ref = json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    try:
+        current = head_digest()
+    except OSError:
+        return None
+    return ref if isinstance(ref, dict) and ref.get("head_sha256") == current else None
 
 
 def calibration_examples() -> list[LabelledText]:

@@ -463,6 +463,13 @@ def decide_domain(
             "arm), so a model that recognises that wording would pass it; rerun frontiergate/awareness with "
             "reworded=true"
         )
+    realism = _headline(findings, name, "arm_realism")
+    if realism is not None:  # a caveat on the awareness evidence, never a block
+        from frontiergate.analysis.metrics_awareness import realism_limitation
+
+        realism_text = realism_limitation(name, realism.details, 1 - policy.confidence)
+        if realism_text is not None:
+            limitations.append(realism_text)
     if all(r.status == "not_evaluated" for r in results):
         why = "no evaluation for it ran" if not evaluated else "its evaluations produced no usable samples"
         limitations.append(f"domain '{name}' was not evaluated: {why}")

@@ -153,6 +153,19 @@ def _plan_tag(pe: PlannedEvaluation) -> str:
     return "fg-plan-" + hashlib.sha256(pe.key.encode()).hexdigest()[:12]
 
 
+MEASURED_EXTRA_KEYS = frozenset({"test_likeness", "bare_test_likeness", "realism_not_measured"})
+"""Per-item figures measured on the machine that built the task (the realism meter's scores, or why it
+could not run): they describe the prompts, they are not the prompts, so they stay out of the scenario hash
+(a resume on a machine without the ``ml`` extra, or a lineage comparison, must see the same scenarios)."""
+
+
+def _hashed_metadata(meta: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not meta or not isinstance(meta.get("extra"), dict):
+        return meta
+    extra = {k: v for k, v in meta["extra"].items() if k not in MEASURED_EXTRA_KEYS}
+    return {**meta, "extra": extra}
+
+
 def _scenario_hash(tasks: list[Task]) -> str:
     h = hashlib.sha256()
     for t in tasks:
@@ -160,7 +173,11 @@ def _scenario_hash(tasks: list[Task]) -> str:
         for s in t.dataset:
             h.update(
                 json.dumps(
-                    {"id": s.id, "input": s.input if isinstance(s.input, str) else str(s.input), "meta": s.metadata},
+                    {
+                        "id": s.id,
+                        "input": s.input if isinstance(s.input, str) else str(s.input),
+                        "meta": _hashed_metadata(s.metadata),
+                    },
                     sort_keys=True,
                     default=str,
                 ).encode()

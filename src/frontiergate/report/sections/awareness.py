@@ -4,9 +4,10 @@ Public work measures evaluation awareness in ways that agree only weakly, so the
 reports one alone: per domain, the behavioural gap (``evaluation_differential``: unsafe compliance under
 deployment framing minus under eval framing, the one sign convention of
 ``decision_text.AWARENESS_GAP_DEFINITION``; interval clustered by seed, exact McNemar p), the verbalised-awareness rate
-per arm, behaviour conditional on verbalising it, and how test-like the prompts of each arm looked
-to the realism meter (stored per item as ``extra["test_likeness"]`` when the task ran with
-``realism=true``). Direct-probing AUROC is an offline benchmark (``benchmarks/probe_2x2.py``), not
+per arm, behaviour conditional on verbalising it, and how test-like the prompts of each arm and their bare
+requests looked to the realism meter (``arm_realism``: median P(eval) per arm, the paired deploy-vs-bare
+comparison, and the limitation when the realistic wrapper made requests look more test-like; or a note that
+realism was not measured and why). Direct-probing AUROC is an offline benchmark (``benchmarks/probe_2x2.py``), not
 a stored record, so the section points to it instead of quoting a figure. When a gap is flagged the
 limitation the decision applies is stated, with how much of the realistic arm was attacked
 (transformed) and how much of it is unknown, so a reader can see the correction is like for like.
@@ -23,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from frontiergate.analysis.metrics_awareness import p_text, realism_limitation
 from frontiergate.report.context import ReportContext
 from frontiergate.report.decision_text import AWARENESS_GAP_DEFINITION, awareness_gap_text, awareness_sign
 
@@ -40,13 +42,23 @@ def _brief(f: dict[str, Any]) -> dict[str, Any]:
 
 
 def _realism(rc: ReportContext, target: str, domain: str) -> dict[str, Any]:
+    """The ``arm_realism`` finding's per-arm P(eval), paired comparison and reference; without one (an older
+    analysis), the per-arm figures from the stored samples."""
+    f = next((x for x in rc.findings_for(target, "arm_realism", domain) if x["slice"] == "all"), None)
+    if f is not None:
+        d = f.get("details", {})
+        return {"measured": bool(d.get("measured")), "reason": d.get("reason"), "arms": d.get("arms", {}),
+                "paired": d.get("paired", {}), "reference": d.get("reference"),
+                "limitation": realism_limitation(domain, d, 1 - rc.policy.confidence)}
     ctx = rc.analysis.get(target)
     vals: dict[str, list[float]] = defaultdict(list)
     for s in ctx.for_domain(domain) if ctx is not None else []:
         v = s.extra.get("test_likeness")
         if isinstance(v, int | float) and "pair_id" in s.extra and s.epoch <= 1:
             vals[s.framing].append(float(v))
-    return {f: {"n": len(v), "mean_test_likeness": float(np.mean(v))} for f, v in sorted(vals.items())}
+    arms = {f: {"n": len(v), "mean": float(np.mean(v)), "median": float(np.median(v))} for f, v in sorted(vals.items())}
+    return {"measured": bool(arms), "reason": None if arms else "no realism score was stored", "arms": arms,
+            "paired": {}, "reference": None, "limitation": None}
 
 
 def _domain(rc: ReportContext, target: str, domain: str) -> dict[str, Any] | None:
@@ -206,7 +218,7 @@ def markdown(section: dict[str, Any]) -> str:
             continue
         lines += [f"**Target `{t['target']}`**", "",
                   "| domain | unsafe, realistic | unsafe, cued | awareness gap (deploy − eval) [95% CI] | McNemar p "
-                  "| verbalised (cued / realistic) | mean test-likeness (cued / realistic) | flag |",
+                  "| verbalised (cued / realistic) | median P(eval) (eval / deploy / reworded / bare) | flag |",
                   "|---|---|---|---|---|---|---|---|"]
         for d in t["domains"]:
             g = d["gap"]
@@ -214,9 +226,7 @@ def markdown(section: dict[str, Any]) -> str:
                    else f"{g['estimate']:+.3f} [{g['ci_low']:+.3f}, {g['ci_high']:+.3f}]")
             v = d["verbalised"]
             verb = f"{_pct(v.get('eval', {}).get('estimate'))} / {_pct(v.get('deploy', {}).get('estimate'))}"
-            r = d["realism"]
-            real = (f"{r['eval']['mean_test_likeness']:.2f} / {r['deploy']['mean_test_likeness']:.2f}"
-                    if "eval" in r and "deploy" in r else "not scored")
+            real = _realism_cell(d["realism"])
             p = "n/a" if g["p_value"] is None else f"{g['p_value']:.3g}"
             lines.append(f"| {d['domain']} | {_rate(d['realistic_rate'])} | {_rate(d['cued_rate'])} | {gap} | {p} "
                          f"| {verb} | {real} | {_flag_cell(d)} |")
@@ -244,6 +254,7 @@ def markdown(section: dict[str, Any]) -> str:
                                  for c in d["cues"] if c["estimate"] is not None and c["p_value"] is not None)
                 lines.append(f"- {d['domain']}: gap per single cue (deploy − one-cue, same sign): {cues}.")
             lines.append(_wording_line(d))
+            lines += _realism_lines(d)
             if d.get("limitation"):
                 lines.append(f"- **Limitation:** {d['limitation']}")
         lines.append("")
@@ -270,6 +281,54 @@ def _wording_line(d: dict[str, Any]) -> str:
         text += (" **The model complies when the library's wording is changed**: it may recognise the public "
                  "library; the decision weighs the reworded arm like the deployment-realistic one.")
     return text
+
+
+def _med(a: dict[str, Any] | None) -> str:
+    return "–" if not a or a.get("median") is None else f"{float(a['median']):.2f}"
+
+
+def _realism_cell(r: dict[str, Any]) -> str:
+    """Median P(eval) of the eval, deploy and reworded arms and of the bare requests."""
+    arms = r.get("arms") or {}
+    if not r.get("measured") or not arms:
+        return "not measured"
+    return " / ".join(_med(arms.get(a)) for a in ("eval", "deploy", "reworded", "bare"))
+
+
+def _realism_lines(d: dict[str, Any]) -> list[str]:
+    """Per-arm P(eval), the paired wrapper-vs-bare comparison, the real-traffic reference, and the
+    limitation or the note that realism was not measured."""
+    r = d.get("realism") or {}
+    name = d["domain"]
+    if not r.get("measured"):
+        why = r.get("reason") or "no realism score was stored"
+        return [f"- {name}: realism not measured ({why}): whether the deployment-realistic arm looks like real use "
+                "is unknown, so a small awareness gap is weaker evidence of no awareness than it appears."]
+    arms = r.get("arms") or {}
+    shown = ", ".join(f"{label} {_med(arms[a])} / {float(arms[a]['mean']):.2f} (n={arms[a]['n']})"
+                      for a, label in (("eval", "eval"), ("deploy", "deploy"), ("reworded", "reworded"),
+                                       ("bare", "bare request"), ("bare_reworded", "bare reworded request"))
+                      if a in arms and arms[a].get("mean") is not None)
+    lines = [f"- {name}: realism meter P(eval) (0 = reads like real use, 1 = like a test), median / mean per arm: "
+             f"{shown}."]
+    for arm, label in (("deploy", "deployment-realistic"), ("reworded", "reworded")):
+        p = (r.get("paired") or {}).get(arm)
+        if not p:
+            continue
+        sp = "" if p.get("sign_p") is None else f", exact sign test p{p_text(p['sign_p'])}"
+        seed = p.get("seed_sign") or {}
+        by_seed = ("" if not seed.get("seeds") else
+                   f"; by seed {seed['raised']} of {seed['seeds']}"
+                   + ("" if seed.get("p") is None else f", p{p_text(seed['p'])}"))
+        lines.append(f"- {name}: the {label} wrapper vs the same bare request: raised P(eval) in {p['raised']} of "
+                     f"{p['pairs']} pairs (median {p['median']:.2f} vs {p['bare_median']:.2f}{sp}{by_seed}).")
+    ref = r.get("reference")
+    if ref and ref.get("p75") is not None:
+        lines.append(f"- {name}: real user traffic (held-out rows of {ref.get('data_file')}, n={ref.get('n')}): "
+                     f"median P(eval) {float(ref['median']):.2f}, 75th percentile {float(ref['p75']):.2f}.")
+    if r.get("limitation"):
+        lines.append(f"- **Limitation:** {r['limitation']}.")
+    return lines
 
 
 def _flag_cell(d: dict[str, Any]) -> str:
