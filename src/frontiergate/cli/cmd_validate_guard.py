@@ -122,7 +122,11 @@ def validate_guard(
     )
     typer.echo(f"  precision {pct(result['precision'])}  recall {pct(result['recall'])}")
     if unreadable:
-        typer.echo(f"  {unreadable} guard repl(ies) unreadable, counted as block")
+        typer.echo(
+            f"  {unreadable} guard repl(ies) gave no readable verdict ({result['unreadable_unsafe']} unsafe, "
+            f"{result['unreadable_safe']} safe): counted as misses on unsafe rows (recall, F1) and as blocks "
+            "on safe rows (FPR)"
+        )
     if result["note"]:
         typer.echo(f"  note: {result['note']}")
     fam = result.get("unseen_families")
@@ -131,7 +135,9 @@ def validate_guard(
         typer.echo(
             f"  scenario families {', '.join(fam['families'])} on held-out seeds: recall {pct(rc['value'])} "
             f"[{pct(rc['ci'][0])}, {pct(rc['ci'][1])}] ({rc['k']}/{rc['n']}, {rc['seeds']} seeds), "
-            f"false positives on benign twins {pct(fp['value'])} ({fp['k']}/{fp['n']})"
+            f"false positives on benign twins {pct(fp['value'])} ({fp['k']}/{fp['n']}); "
+            f"{fam['unreadable']} unreadable guard repl(ies)"
+            + (" (counted as misses on harmful items, blocks on benign twins)" if fam["unreadable"] else "")
         )
         if fam["trained_on_families"]:
             typer.echo(f"  note: the guard was trained on {', '.join(fam['trained_on_families'])}: not unseen for it")
@@ -161,17 +167,25 @@ def _score_families(g: object, fams: list[str], concurrency: int) -> dict[str, o
     from frontiergate.safeguards.generalisation import _half
     from frontiergate.safeguards.guard import Guard
     from frontiergate.safeguards.indomain import TRAIN_HALF, sample_rows, score_rows
-    from frontiergate.safeguards.validation import predict
+    from frontiergate.safeguards.validation import cautious_blocked, predict
     from frontiergate.scenarios.library import load_seeds
 
     assert isinstance(g, Guard)
     rows = [r for r in sample_rows(load_seeds()) if r.family in fams and _half(r.seed_id) != TRAIN_HALF]
-    blocked, _, _ = predict(g, [r.text for r in rows], concurrency=concurrency)
-    res = score_rows(rows, blocked)
+    raw, _, unreadable = predict(g, [r.text for r in rows], concurrency=concurrency)
+    # a reply with no readable verdict is a miss on a harmful row and a block on a benign twin
+    res = score_rows(rows, cautious_blocked([r.harmful for r in rows], raw))
     head = getattr(g, "head", None)
     trained = (getattr(head, "meta", {}) or {}).get("trained_on")
     trained_fams = trained.get("families", []) if isinstance(trained, dict) else []
-    return {**res, "families": fams, "trained_on_families": sorted(set(trained_fams) & set(fams))}
+    return {
+        **res,
+        "families": fams,
+        "trained_on_families": sorted(set(trained_fams) & set(fams)),
+        "unreadable": unreadable,
+        "unreadable_harmful": sum(1 for r, b in zip(rows, raw, strict=True) if b is None and r.harmful),
+        "unreadable_benign": sum(1 for r, b in zip(rows, raw, strict=True) if b is None and not r.harmful),
+    }
 
 
 def register(app: typer.Typer) -> None:

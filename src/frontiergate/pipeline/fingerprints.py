@@ -183,3 +183,21 @@ def check_release(run_id: str, code_then: str | None, code_now: str,
         what = ", ".join(f"{k} {scorers_then.get(k) or 'none'} then, {scorers_now.get(k) or 'none'} now"
                          for k in changed)
         raise RunError(f"run {run_id}: scorer versions changed since the run started ({what})", RELEASE_CHANGED_FIX)
+
+
+CODE_KEY = "code_version"
+"""Key, in :func:`run_identity`, of the code version (the run row records it as ``RunRow.code_version``)."""
+
+
+def run_identity(targets: Sequence[str], args_for: Callable[[str], Mapping[str, Any]]) -> dict[str, Any]:
+    """What this process would run the targets with: code version, scorer versions and the targets'
+    weight fingerprints, keyed as the run records them (a worker node compares its own with the driver's:
+    ``pipeline.worker.node_problem``)."""
+    from frontiergate.pipeline.versions import code_version, scorer_versions
+
+    return {
+        CODE_KEY: code_version(),
+        SCORERS_KEY: scorer_versions(),
+        WEIGHTS_KEY: run_fingerprints(targets, args_for),
+    }
+

@@ -145,6 +145,7 @@ class RayExecutor:
     """Runs each assignment as one Ray task (``worker.run_share_on_node``) and waits for all of them."""
 
     def run(self, out_dir: Path, assignments: list[Assignment], opts: RunOptions) -> bool:
+        from frontiergate.pipeline.fingerprints import run_identity
         from frontiergate.pipeline.worker import node_versions, run_share_on_node
 
         ray = _ray()
@@ -152,11 +153,15 @@ class RayExecutor:
         # a task's path must mean the same on every node: never relative to the driver's directory
         where = str(out_dir.resolve())
         versions = node_versions()
+        # what every node must match before it runs its share (worker.node_problem): the run's code and
+        # scorer versions and weight fingerprints, which the driver's equal (a run records them as it
+        # starts, and --resume refuses a change)
+        recorded = run_identity(opts.targets, opts.args_for)
         task = ray.remote(num_cpus=1, max_retries=TASK_RETRIES, retry_exceptions=True)(run_share_on_node)
         placement = _placement(opts, len(assignments))
         pending = [
             task.options(name=f"frontiergate-share-{k + 1}of{len(assignments)}", **placement[k]).remote(
-                where, k, len(assignments), versions
+                where, k, len(assignments), versions, recorded
             )
             for k, a in enumerate(assignments)
             if a.parts
@@ -190,9 +195,13 @@ class RayExecutor:
             log.warning("a share failed after %d retries: %s", TASK_RETRIES, str(exc).splitlines()[0])
             return False
         if result.get("problem"):
+            # raised: the run stops and stays incomplete (held for --resume), never finished without the share
             raise RunError(
                 str(result["problem"]),
-                "put --out on a filesystem every node mounts at the same path, install the same frontiergate "
-                "and inspect-ai on every node, then `frontiergate run --resume RUN_ID --executor ray`",
+                str(
+                    result.get("fix")
+                    or "put --out on a filesystem every node mounts at the same path, install the same "
+                    "frontiergate and inspect-ai on every node, then `frontiergate run --resume RUN_ID --executor ray`"
+                ),
             )
         return bool(result.get("ok"))

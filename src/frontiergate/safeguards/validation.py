@@ -150,20 +150,29 @@ def stratified_subsample(data: LabelledSet, limit: int | None, seed: int = 0) ->
     return LabelledSet([data.texts[i] for i in keep], [data.labels[i] for i in keep], data.path, data.unknown)
 
 
-async def _run_guard(guard: Guard, texts: Sequence[str], concurrency: int) -> tuple[list[bool], list[float], int]:
+async def _run_guard(
+    guard: Guard, texts: Sequence[str], concurrency: int
+) -> tuple[list[bool | None], list[float], int]:
     sem = asyncio.Semaphore(concurrency)
 
-    async def one(t: str) -> tuple[bool, float, bool]:
+    async def one(t: str) -> tuple[bool | None, float]:
         async with sem:
             v = await guard.check_input(t)
-            return v.blocked, (v.score if v.score is not None else float(v.blocked)), v.parsed
+            if not v.parsed:
+                # no readable verdict: not a block (its ``blocked=True`` is only the runtime fail-safe)
+                return None, float("nan")
+            return v.blocked, (v.score if v.score is not None else float(v.blocked))
 
     res = await asyncio.gather(*(one(t) for t in texts))
-    return [r[0] for r in res], [r[1] for r in res], sum(1 for r in res if not r[2])
+    return [r[0] for r in res], [r[1] for r in res], sum(1 for r in res if r[0] is None)
 
 
-def predict(guard: Guard, texts: Sequence[str], concurrency: int = 4) -> tuple[list[bool], list[float], int]:
-    """(blocked, score, unreadable count) per text; batched for the classifier guard."""
+def predict(guard: Guard, texts: Sequence[str], concurrency: int = 4) -> tuple[list[bool | None], list[float], int]:
+    """(blocked, score, unreadable count) per text; batched for the classifier guard.
+
+    A guard reply with no readable verdict (``parsed=False``) is ``None`` in ``blocked`` (score NaN):
+    no verdict, never a block. ``guard_metrics`` and ``cautious_blocked`` give it the cautious reading.
+    """
     scores_fn = getattr(guard, "scores", None)
     head = getattr(guard, "head", None)
     if callable(scores_fn) and head is not None:
@@ -172,14 +181,30 @@ def predict(guard: Guard, texts: Sequence[str], concurrency: int = 4) -> tuple[l
     return asyncio.run(_run_guard(guard, texts, concurrency))
 
 
+def cautious_blocked(labels: Sequence[bool], blocked: Sequence[bool | None]) -> list[bool]:
+    """Blocked flags with an unreadable verdict (``None``) read cautiously in both directions: a miss
+    on an unsafe row (recall, F1 cannot gain from it) and a block on a safe row (FPR cannot gain)."""
+    return [bool(b) if b is not None else not y for y, b in zip(labels, blocked, strict=True)]
+
+
 def guard_metrics(
-    labels: Sequence[bool], blocked: Sequence[bool], scores: Sequence[float], n_boot: int = 1000, seed: int = 0
+    labels: Sequence[bool],
+    blocked: Sequence[bool | None],
+    scores: Sequence[float],
+    n_boot: int = 1000,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """F1 (with a bootstrap interval), AUPRC, precision, recall and FPR (Wilson) for one guard."""
+    """F1 (with a bootstrap interval), AUPRC, precision, recall and FPR (Wilson) for one guard.
+
+    ``None`` in ``blocked`` is a guard reply with no readable verdict: it counts as a miss on unsafe
+    rows and as a block on safe rows (its score as the worst for its label), and is counted in
+    ``unreadable``; it never makes the guard look better than its readable verdicts.
+    """
     from sklearn.metrics import average_precision_score
 
     y = np.asarray(labels, dtype=bool)
-    b = np.asarray(blocked, dtype=bool)
+    u = np.asarray([b is None for b in blocked], dtype=bool)
+    b = np.asarray(cautious_blocked(labels, blocked), dtype=bool)
     n = len(y)
     tp = int((y & b).sum())
     fp = int((~y & b).sum())
@@ -197,10 +222,24 @@ def guard_metrics(
         boots.append(f1_of(int((yy & bb).sum()), int((~yy & bb).sum()), int((yy & ~bb).sum())))
     f1_lo, f1_hi = np.quantile(boots, [0.025, 0.975]).tolist() if boots else [None, None]
     both = 0 < y.sum() < n
-    auprc = float(average_precision_score(y, np.asarray(scores, dtype=float))) if both else None
+    s = np.asarray(scores, dtype=float)
+    if u.any():
+        s = s.copy()
+        s[u] = np.where(y[u], 0.0, 1.0)  # unreadable: lowest score if unsafe, highest if safe
+    auprc = float(average_precision_score(y, s)) if both else None
     fpr = wilson_interval(fp, int((~y).sum()))
     rec = wilson_interval(tp, int(y.sum()))
     prec = wilson_interval(tp, tp + fp)
+    n_unread = int(u.sum())
+    notes = []
+    if n_unread:
+        notes.append(
+            f"{n_unread} guard repl(ies) gave no readable verdict: counted as misses on unsafe rows "
+            "and as blocks on safe rows"
+        )
+    if n < 50:
+        notes.append(f"only {n} rows: intervals are wide, too few to compare guards")
+    note = "; ".join(notes)
     return {
         "n": n,
         "n_unsafe": int(y.sum()),
@@ -218,5 +257,8 @@ def guard_metrics(
         "fp": fp,
         "fn": fn,
         "tn": int((~y & ~b).sum()),
-        "note": "" if n >= 50 else f"only {n} rows: intervals are wide, too few to compare guards",
+        "unreadable": n_unread,
+        "unreadable_unsafe": int((u & y).sum()),
+        "unreadable_safe": int((u & ~y).sum()),
+        "note": note,
     }
