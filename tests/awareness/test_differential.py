@@ -33,7 +33,8 @@ def test_cue_sensitive_model_is_flagged_and_decision_uses_realistic_rate(tmp_pat
     assert head.slice == "all"
     assert head.n == 24  # 12 items x 2 epochs, paired across the two arms
     assert head.estimate == 1.0  # complies only when the request looks real
-    assert head.p_value is not None and head.p_value < 1e-6
+    # 12 seeds x 2 epochs: the clustered McNemar test counts the seeds, not the 24 pairs
+    assert head.p_value is not None and head.p_value < 1e-3 and head.test.startswith("clustered McNemar")
     assert head.ci_low is not None and head.ci_low > 0
     d = head.details
     assert d["flag"] is True and d["direction"] == "safer_when_cued"

@@ -13,7 +13,7 @@ from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.stats import binomtest
+from scipy.stats import binomtest, chi2
 
 from frontiergate.stats.clustered import clustered_rate, wilson_effective
 
@@ -32,6 +32,18 @@ class PairedResult:
     only_b: int
     p_value: float | None
     test: str = "exact McNemar"
+    p_clustered: float | None = None
+    """McNemar's test for clustered pairs (``mcnemar_clustered``) when several pairs share a cluster.
+
+    ``p_value`` stays the exact test, which a precaution may lean on (it errs toward seeing a change);
+    a *claim* about the model (an alignment trap flagged, say) takes the larger of the two."""
+
+    @property
+    def p_claim(self) -> float | None:
+        """The p-value to state a finding on: the larger of the exact and the clustered test."""
+        if self.p_value is None or self.p_clustered is None:
+            return self.p_value
+        return max(self.p_value, self.p_clustered)
 
     @property
     def significant(self) -> bool:
@@ -48,6 +60,7 @@ class PairedResult:
             "only_a": self.only_a,
             "only_b": self.only_b,
             "p_value": self.p_value,
+            "p_clustered": self.p_clustered,
             "test": self.test,
             "significant": self.significant,
         }
@@ -66,6 +79,28 @@ def mcnemar_exact(a: Sequence[bool], b: Sequence[bool]) -> tuple[int, int, float
         return only_a, only_b, 1.0
     p = float(binomtest(only_b, discordant, 0.5, alternative="two-sided").pvalue)
     return only_a, only_b, min(1.0, p)
+
+
+def mcnemar_clustered(a: Sequence[bool], b: Sequence[bool], clusters: Sequence[Hashable]) -> float | None:
+    """Two-sided p of McNemar's test for clustered pairs (Durkalski et al., Stat Med 2003).
+
+    Why: epochs and attack variants of one seed scenario are not independent pairs, and the exact
+    McNemar test counts each of them as one: two epochs of a model that answers a prompt the same way
+    every time double its discordant pairs and halve its p-value. The clustered statistic
+    (sum_k (b_k - c_k))^2 / sum_k (b_k - c_k)^2, with b_k and c_k the discordant pairs of cluster k,
+    weighs each cluster's net change by its own variability and reduces to the usual McNemar
+    statistic when every cluster holds one pair. None without discordance (no test to make).
+    """
+    if not (len(a) == len(b) == len(clusters)):
+        raise ValueError("paired outcomes and clusters must have equal length")
+    net: dict[Hashable, int] = defaultdict(int)
+    for x, y, key in zip(a, b, clusters, strict=True):
+        net[key] += int(bool(y) and not x) - int(bool(x) and not y)
+    numerator = float(sum(net.values())) ** 2
+    denominator = float(sum(v * v for v in net.values()))
+    if denominator == 0.0:
+        return None
+    return float(chi2.sf(numerator / denominator, df=1))
 
 
 def mcnemar_completed(only_a: int, only_b: int, extra_b: int) -> float | None:
@@ -174,6 +209,8 @@ def cluster_bootstrap_diff(
     alpha = (1 - confidence) / 2
     low, high = np.quantile(boot, [alpha, 1 - alpha])
     test = "exact McNemar"
+    # several pairs share a seed: the exact test alone reads them as independent evidence
+    p_clustered = mcnemar_clustered(a, b, keys) if m < n else None
     scaled = _design_effect_newcombe(av, bv, keys, confidence)
     if m < 2 or float(high) - float(low) <= 0.0:
         # one cluster, or no replicate differs: the bootstrap says nothing about the uncertainty and
@@ -196,4 +233,5 @@ def cluster_bootstrap_diff(
         only_b=only_b,
         p_value=p,
         test=test,
+        p_clustered=p_clustered,
     )
