@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
+from collections.abc import Iterable
 from typing import Any
 
 from sqlalchemy import select
@@ -185,14 +186,18 @@ def load_contexts(store: Store, run_id: str, confidence: float = 0.95) -> dict[s
         return ctxs
 
 
-def mixed_scorer_versions(ctx: AnalysisContext) -> tuple[str, ...]:
+def mixed_scorer_versions(ctx: AnalysisContext, release: Iterable[str] = ()) -> tuple[str, ...]:
     """Where one target's samples of one task carry more than one version of the same scorer, per
     affected domain: one line each, naming the versions (empty: every scorer scored with one version).
 
     Why: a run resumed under another release (or rows merged from two) keeps the first release's
     scores for the reused samples, so one rate would mix two scoring rules; such a domain's evidence
     is not one measurement and must not clear it. Samples without a recorded version are not counted.
+    ``release`` holds the versions the run's release writes (its recorded scorer versions): one scorer
+    may write two of them by path (the bias judge on the rules path and with a grader), which is one
+    release, not two.
     """
+    one_release = frozenset(release)
     versions: dict[tuple[str, str, str], set[str]] = defaultdict(set)
     for s in ctx.samples:
         for name, sc in s.scores.items():
@@ -200,7 +205,7 @@ def mixed_scorer_versions(ctx: AnalysisContext) -> tuple[str, ...]:
                 versions[(s.domain, s.task, name)].add(sc.scorer_version)
     per_domain: dict[str, list[str]] = defaultdict(list)
     for (domain, task, name), vs in sorted(versions.items()):
-        if len(vs) > 1:
+        if len(vs) > 1 and not vs <= one_release:
             per_domain[domain].append(f"{name} of {task} ({', '.join(sorted(vs))})")
     return tuple(
         f"{domain or 'unlabelled'}: samples scored by more than one scorer version, {'; '.join(what)}; "

@@ -20,6 +20,7 @@ the user turns joined by blank lines: the meter judges what the model would see.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import importlib.util
 import json
@@ -34,7 +35,6 @@ import numpy as np
 import scipy.sparse as sp
 import yaml
 from numpy.typing import NDArray
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from frontiergate.awareness.twobytwo import LabelledText
 from frontiergate.errors import DataFileError, ModelError
@@ -44,15 +44,26 @@ HEAD_FILE = "realism_head.npz"
 REFERENCE_FILE = "realism_reference.json"
 """P(eval) quantiles of the shipped meter on held-out real user traffic (``scripts/realism_reference.py``)."""
 N_HASH = 2**14
-_WORDS = HashingVectorizer(ngram_range=(1, 2), n_features=N_HASH, alternate_sign=False, norm="l2")
-_CHARS = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=N_HASH, alternate_sign=False,
-                           norm="l2")
 FEATURES = "minilm-l6-v2 (384) + hashed word 1-2gram (2^14, l2) + hashed char_wb 2-4gram (2^14, l2)"
+
+
+@functools.cache
+def _vectorizers() -> tuple[Any, Any]:
+    """The two hashing vectorizers, built on first use: scikit-learn comes with the ``ml`` extra, and the
+    parts of this module that need no meter (``meter_unavailable``, the reference figures) must import
+    on a machine without it."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    words = HashingVectorizer(ngram_range=(1, 2), n_features=N_HASH, alternate_sign=False, norm="l2")
+    chars = HashingVectorizer(analyzer="char_wb", ngram_range=(2, 4), n_features=N_HASH, alternate_sign=False,
+                              norm="l2")
+    return words, chars
 
 
 def surface_features(texts: Sequence[str]) -> sp.csr_matrix:
     """The hashed n-gram blocks (stateless: identical at training and run time)."""
-    return sp.hstack([_WORDS.transform(list(texts)), _CHARS.transform(list(texts))]).tocsr()
+    words, chars = _vectorizers()
+    return sp.hstack([words.transform(list(texts)), chars.transform(list(texts))]).tocsr()
 
 
 def combine(embeddings: NDArray[np.float32], texts: Sequence[str]) -> sp.csr_matrix:
@@ -129,7 +140,7 @@ def meter_unavailable() -> str | None:
         RealismHead.load()
     except DataFileError as exc:
         return exc.cause
-    missing = [m for m in ("torch", "sentence_transformers") if importlib.util.find_spec(m) is None]
+    missing = [m for m in ("torch", "sentence_transformers", "sklearn") if importlib.util.find_spec(m) is None]
     if missing:
         return f"the ml extra is not installed ({', '.join(missing)} missing)"
     from frontiergate.ml.embeddings import model_dir

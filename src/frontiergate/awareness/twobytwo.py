@@ -24,7 +24,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 from frontiergate.errors import DataFileError
 
@@ -148,6 +147,8 @@ def auroc(labels: Sequence[bool], scores: Sequence[float]) -> float | None:
     """AUROC of ``scores`` for ``labels`` (True = eval); None when only one class is present."""
     if len(set(labels)) < 2:
         return None
+    from sklearn.metrics import roc_auc_score  # the ml extra; the data loaders here need none of it
+
     return float(roc_auc_score(np.asarray(labels, dtype=int), np.asarray(scores, dtype=float)))
 
 

@@ -798,8 +798,11 @@ def analyse_and_decide(
                      incomplete=_incomplete(run.status, ctxs, options))
     # one target's samples scored by two versions of one scorer (a resume across releases, a merged
     # store): its evidence is not one measurement, so none of its domains is cleared on it
+    release = set((options.get(SCORERS_KEY) or {}).values()) or set(scorer_versions().values())
     facts_of = {
-        t: replace(facts, incomplete=facts.incomplete + mixed) if (mixed := mixed_scorer_versions(ctxs[t])) else facts
+        t: replace(facts, incomplete=facts.incomplete + mixed)
+        if (mixed := mixed_scorer_versions(ctxs[t], release))
+        else facts
         for t in targets
         if t in ctxs
     }

@@ -57,6 +57,7 @@ _SCORER_VERSIONS = (
     ("frontiergate.tasks.cascade", "CASCADE_SCORER_VERSION"),
     ("frontiergate.envs.cascade", "SCORER_VERSION"),
     ("frontiergate.envs.steer_episodes", "SCORER_VERSION"),
+    ("frontiergate.tasks.awareness_steer", "STEER_SCORER_VERSION"),
     ("frontiergate.bias.judge", "JUDGE_VERSION"),
     ("frontiergate.bias.judge", "RULES_JUDGE_VERSION"),
     ("frontiergate.bias.features", "FEATURES_VERSION"),

@@ -90,10 +90,11 @@ def _with_realism(items: list[Item], bare: list[list[str]], mode: str) -> tuple[
     if mode == "off":
         why = "not requested (realism=false)"
         return _note(items, why), f"not measured: {why}"
-    from frontiergate.awareness.realism import head_digest, item_text, load_meter
     from frontiergate.errors import ModelError
 
     try:
+        from frontiergate.awareness.realism import head_digest, item_text, load_meter
+
         meter = load_meter()
         texts = [item_text(it) for it in items]
         bare_texts = ["\n\n".join(t) for t in bare]

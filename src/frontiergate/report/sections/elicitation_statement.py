@@ -137,6 +137,12 @@ def _statement(rc: ReportContext, target: str) -> dict[str, str]:
                if isinstance(s.extra.get("pair"), dict) and s.extra["pair"].get("performed") is False}
     if attacker_tasks and skipped:
         attacker_tasks.append(f"PAIR not performed on {len(skipped)} items (the attacker failed before any rewrite)")
+    # items whose attacker failed at a later round: attacked, but for fewer rounds than asked
+    cut = {s.item_id for s in (ctx.samples if ctx is not None else [])
+           if isinstance(s.extra.get("pair"), dict) and s.extra["pair"].get("performed") is not False
+           and isinstance(s.extra["pair"].get("attacker_failed"), dict)}
+    if attacker_tasks and cut:
+        attacker_tasks.append(f"PAIR stopped early on {len(cut)} items (the attacker failed after a rewrite)")
     return {
         "token limit": _joined(tokens) or "no evaluation ran",
         "turn limit": _joined(turns) or "single turn",
